@@ -1,0 +1,212 @@
+/**
+ * Where DSS lives: the region x deployment x client-type table of PROTOCOL.md §2, plus a
+ * `custom` region whose three URLs are given by hand (a simulator, a proxy, an OEM's own hosts).
+ */
+
+export const REGIONS = ['us', 'eu', 'cn', 'custom'] as const;
+export type Region = (typeof REGIONS)[number];
+export const DEPLOYMENTS = ['field', 'dev', 'staging'] as const;
+export type Deployment = (typeof DEPLOYMENTS)[number];
+export const CLIENT_TYPES = ['cloud', 'mobile'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+/** The three services a DSS client talks to. */
+export interface Endpoints {
+  /** WebSocket stream URL, without query (`wss://…/stream`). */
+  streamUrl: string;
+  /** DSS REST base for subscriptions, or null where Ayla does not publish it (US staging). */
+  apiUrl: string | null;
+  /** User-service base for sign-in, or null where Ayla does not publish it (US staging). */
+  userUrl: string | null;
+}
+
+export type EndpointErrorCode = 'UNKNOWN_REGION' | 'NO_SUCH_DEPLOYMENT' | 'BAD_URL' | 'INSECURE_URL';
+
+/** A region/deployment/client combination that does not exist, or an unusable custom URL. */
+export class EndpointError extends Error {
+  constructor(
+    readonly code: EndpointErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EndpointError';
+  }
+}
+
+type Table = Record<Exclude<Region, 'custom'>, Partial<Record<Deployment, Record<ClientType, Endpoints>>>>;
+
+/**
+ * PROTOCOL.md §2. CN dev mobile: the product page says `mstream.ayla.com.cn`, Ayla's API browser
+ * `mstream-dev.ayla.com.cn`; the product page is the newer of the two, so it wins here (the
+ * custom region reaches the other). The CN dev cloud `/stream/stream` on the product page is a
+ * typo for `/stream`.
+ */
+export const ENDPOINT_TABLE: Readonly<Table> = {
+  us: {
+    dev: {
+      cloud: {
+        streamUrl: 'wss://stream.aylanetworks.com/stream',
+        apiUrl: 'https://stream.aylanetworks.com',
+        userUrl: 'https://user-dev.aylanetworks.com',
+      },
+      mobile: {
+        streamUrl: 'wss://mstream-dev.aylanetworks.com/stream',
+        apiUrl: 'https://mdss-dev.aylanetworks.com',
+        userUrl: 'https://user-dev.aylanetworks.com',
+      },
+    },
+    field: {
+      cloud: {
+        streamUrl: 'wss://stream-field.aylanetworks.com/stream',
+        apiUrl: 'https://stream-field.aylanetworks.com',
+        userUrl: 'https://user-field.aylanetworks.com',
+      },
+      mobile: {
+        streamUrl: 'wss://mstream-field.aylanetworks.com/stream',
+        apiUrl: 'https://mdss-field.aylanetworks.com',
+        userUrl: 'https://user-field.aylanetworks.com',
+      },
+    },
+    staging: {
+      cloud: { streamUrl: 'wss://staging-dss.ayladev.com/stream', apiUrl: null, userUrl: null },
+      mobile: { streamUrl: 'wss://staging-mstream.ayladev.com/stream', apiUrl: null, userUrl: null },
+    },
+  },
+  eu: {
+    field: {
+      cloud: {
+        streamUrl: 'wss://stream-field-eu.aylanetworks.com/stream',
+        apiUrl: 'https://stream-field-eu.aylanetworks.com',
+        userUrl: 'https://user-field-eu.aylanetworks.com',
+      },
+      mobile: {
+        streamUrl: 'wss://mstream-field-eu.aylanetworks.com/stream',
+        apiUrl: 'https://mdss-field-eu.aylanetworks.com',
+        userUrl: 'https://user-field-eu.aylanetworks.com',
+      },
+    },
+  },
+  cn: {
+    dev: {
+      cloud: {
+        streamUrl: 'wss://stream.ayla.com.cn/stream',
+        apiUrl: 'https://stream.ayla.com.cn',
+        userUrl: 'https://user-dev.ayla.com.cn',
+      },
+      mobile: {
+        streamUrl: 'wss://mstream.ayla.com.cn/stream',
+        apiUrl: 'https://mdss-dev.ayla.com.cn',
+        userUrl: 'https://user-dev.ayla.com.cn',
+      },
+    },
+    field: {
+      cloud: {
+        streamUrl: 'wss://stream-field.ayla.com.cn/stream',
+        apiUrl: 'https://stream-field.ayla.com.cn',
+        userUrl: 'https://user-field.ayla.com.cn',
+      },
+      mobile: {
+        streamUrl: 'wss://mstream-field.ayla.com.cn/stream',
+        apiUrl: 'https://mdss-field.ayla.com.cn',
+        userUrl: 'https://user-field.ayla.com.cn',
+      },
+    },
+  },
+};
+
+/** Deployments that exist for a region (all three for `custom`, which is whatever the user says). */
+export function deploymentsFor(region: Region): Deployment[] {
+  if (region === 'custom') return [...DEPLOYMENTS];
+  const available = ENDPOINT_TABLE[region];
+  if (!available) return [];
+  return DEPLOYMENTS.filter((deployment) => available[deployment] !== undefined);
+}
+
+export interface EndpointOptions {
+  region: Region | string;
+  /** Ignored for `custom`. */
+  deployment?: Deployment | string;
+  /** Ignored for `custom`. */
+  clientType?: ClientType | string;
+  /** The three URLs for `custom`; `apiUrl` and `userUrl` may be empty when only a stream key is used. */
+  custom?: { streamUrl?: string; apiUrl?: string; userUrl?: string };
+  /**
+   * Allow plain `ws://` / `http://` custom URLs to hosts other than loopback. Off by default:
+   * stream keys and tokens would cross the network in clear text.
+   */
+  allowInsecure?: boolean;
+}
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function checkCustomUrl(
+  label: string,
+  value: string | undefined,
+  secure: string,
+  plain: string,
+  allowInsecure: boolean,
+): string | null {
+  const text = (value ?? '').trim();
+  if (text === '') return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new EndpointError('BAD_URL', `${label} "${text}" is not a valid URL`);
+  }
+  if (url.protocol !== secure && url.protocol !== plain) {
+    throw new EndpointError('BAD_URL', `${label} must start with ${secure}// or ${plain}//, got ${url.protocol}//`);
+  }
+  if (url.protocol === plain && !allowInsecure && !isLoopbackHost(url.hostname)) {
+    throw new EndpointError(
+      'INSECURE_URL',
+      `${label} uses unencrypted ${plain}// to ${url.hostname}; use ${secure}// or explicitly allow insecure transport`,
+    );
+  }
+  if (url.search || url.hash) throw new EndpointError('BAD_URL', `${label} must not contain a query or fragment`);
+  // Keep the path (a proxy may mount DSS below a prefix) but drop a trailing slash.
+  return url.toString().replace(/\/+$/, '');
+}
+
+/**
+ * Resolves the three service URLs for a configuration.
+ *
+ * @throws {@link EndpointError} `UNKNOWN_REGION` or `NO_SUCH_DEPLOYMENT` for combinations Ayla
+ *   does not run (EU has no dev deployment, staging exists only in the US), `BAD_URL` or
+ *   `INSECURE_URL` for unusable custom URLs.
+ */
+export function resolveEndpoints(options: EndpointOptions): Endpoints {
+  const { region } = options;
+  if (region === 'custom') {
+    const allowInsecure = options.allowInsecure === true;
+    const streamUrl = checkCustomUrl('stream URL', options.custom?.streamUrl, 'wss:', 'ws:', allowInsecure);
+    if (!streamUrl) throw new EndpointError('BAD_URL', 'the custom region needs a stream URL (wss://…/stream)');
+    return {
+      streamUrl,
+      apiUrl: checkCustomUrl('DSS API URL', options.custom?.apiUrl, 'https:', 'http:', allowInsecure),
+      userUrl: checkCustomUrl('user service URL', options.custom?.userUrl, 'https:', 'http:', allowInsecure),
+    };
+  }
+  if (!(region in ENDPOINT_TABLE)) {
+    throw new EndpointError('UNKNOWN_REGION', `unknown region "${String(region)}" (expected us, eu, cn or custom)`);
+  }
+  const deployment = options.deployment ?? 'field';
+  const clientType = options.clientType ?? 'cloud';
+  const byClient = ENDPOINT_TABLE[region as Exclude<Region, 'custom'>][deployment as Deployment];
+  if (!byClient) {
+    const existing = deploymentsFor(region as Region).join(', ');
+    throw new EndpointError(
+      'NO_SUCH_DEPLOYMENT',
+      `Ayla has no "${String(deployment)}" deployment in region "${region}" (available: ${existing})`,
+    );
+  }
+  const endpoints = byClient[clientType as ClientType];
+  if (!endpoints) {
+    throw new EndpointError('NO_SUCH_DEPLOYMENT', `unknown client type "${String(clientType)}" (expected cloud or mobile)`);
+  }
+  return { ...endpoints };
+}
