@@ -114,12 +114,24 @@ export const ENDPOINT_TABLE: Readonly<Table> = {
   },
 };
 
-/** Deployments that exist for a region (all three for `custom`, which is whatever the user says). */
+/**
+ * `table[key]` only when `key` is the table's own entry: region, deployment and client type come
+ * from user configuration, and `toString`, `constructor` or `__proto__` must not resolve to
+ * something inherited from Object.prototype.
+ */
+function ownEntry<T>(table: Readonly<Partial<Record<string, T>>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
+/**
+ * Deployments that exist for a region (all three for `custom`, which is whatever the user says;
+ * none for an unknown region).
+ */
 export function deploymentsFor(region: Region): Deployment[] {
   if (region === 'custom') return [...DEPLOYMENTS];
-  const available = ENDPOINT_TABLE[region];
+  const available = ownEntry(ENDPOINT_TABLE, region);
   if (!available) return [];
-  return DEPLOYMENTS.filter((deployment) => available[deployment] !== undefined);
+  return DEPLOYMENTS.filter((deployment) => ownEntry(available, deployment) !== undefined);
 }
 
 export interface EndpointOptions {
@@ -137,10 +149,19 @@ export interface EndpointOptions {
   allowInsecure?: boolean;
 }
 
-/** True for 127.0.0.0/8, ::1 and `localhost`. */
+/**
+ * True for 127.0.0.0/8, ::1 (with or without brackets, also as the IPv4-mapped `::ffff:7f…`
+ * form the URL parser produces for `[::ffff:127.0.0.1]`) and `localhost` (also with a trailing
+ * dot). Names such as `localhost.example.com` are not loopback.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    /^::ffff:(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|7f[0-9a-f]{2}:[0-9a-f]{1,4})$/.test(host)
+  );
 }
 
 function checkCustomUrl(
@@ -156,7 +177,9 @@ function checkCustomUrl(
   try {
     url = new URL(text);
   } catch {
-    throw new EndpointError('BAD_URL', `${label} "${text}" is not a valid URL`);
+    // Echo the text only when it cannot hold a user:password@ part.
+    const shown = text.includes('@') ? '' : ` "${text.length > 80 ? `${text.slice(0, 80)}…` : text}"`;
+    throw new EndpointError('BAD_URL', `${label}${shown} is not a valid URL`);
   }
   if (url.protocol !== secure && url.protocol !== plain) {
     throw new EndpointError('BAD_URL', `${label} must start with ${secure}// or ${plain}//, got ${url.protocol}//`);
@@ -167,9 +190,11 @@ function checkCustomUrl(
       `${label} uses unencrypted ${plain}// to ${url.hostname}; use ${secure}// or explicitly allow insecure transport`,
     );
   }
-  if (url.search || url.hash) throw new EndpointError('BAD_URL', `${label} must not contain a query or fragment`);
-  // Keep the path (a proxy may mount DSS below a prefix) but drop a trailing slash.
-  return url.toString().replace(/\/+$/, '');
+  // Credentials in a URL would end up in logs and exported flows; the error does not echo them.
+  if (url.username || url.password) throw new EndpointError('BAD_URL', `${label} must not contain a user name or password`);
+  if (text.includes('?') || text.includes('#')) throw new EndpointError('BAD_URL', `${label} must not contain a query or fragment`);
+  // Keep the path (a proxy may mount DSS below a prefix) but drop trailing slashes.
+  return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
 }
 
 /**
@@ -191,12 +216,13 @@ export function resolveEndpoints(options: EndpointOptions): Endpoints {
       userUrl: checkCustomUrl('user service URL', options.custom?.userUrl, 'https:', 'http:', allowInsecure),
     };
   }
-  if (!(region in ENDPOINT_TABLE)) {
+  const byDeployment = ownEntry<Partial<Record<Deployment, Record<ClientType, Endpoints>>>>(ENDPOINT_TABLE, String(region));
+  if (!byDeployment) {
     throw new EndpointError('UNKNOWN_REGION', `unknown region "${String(region)}" (expected us, eu, cn or custom)`);
   }
   const deployment = options.deployment ?? 'field';
   const clientType = options.clientType ?? 'cloud';
-  const byClient = ENDPOINT_TABLE[region as Exclude<Region, 'custom'>][deployment as Deployment];
+  const byClient = ownEntry(byDeployment, String(deployment));
   if (!byClient) {
     const existing = deploymentsFor(region as Region).join(', ');
     throw new EndpointError(
@@ -204,7 +230,7 @@ export function resolveEndpoints(options: EndpointOptions): Endpoints {
       `Ayla has no "${String(deployment)}" deployment in region "${region}" (available: ${existing})`,
     );
   }
-  const endpoints = byClient[clientType as ClientType];
+  const endpoints = ownEntry(byClient, String(clientType));
   if (!endpoints) {
     throw new EndpointError('NO_SUCH_DEPLOYMENT', `unknown client type "${String(clientType)}" (expected cloud or mobile)`);
   }

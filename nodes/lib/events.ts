@@ -138,11 +138,14 @@ export class EventValidationError extends Error {
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
 const optionalText = { type: ['string', 'null'] } as const;
-/** seq as Ayla sends it (a string of digits) or, tolerated, as a JSON number. */
+/**
+ * seq as Ayla sends it (a string of digits) or, tolerated, as a JSON number. At most 15 digits
+ * so that every accepted seq converts to a JavaScript number exactly (2^53 has 16 digits).
+ */
 const seqSchema = {
   anyOf: [
-    { type: 'string', pattern: '^[0-9]{1,16}$' },
-    { type: 'integer', minimum: 0 },
+    { type: 'string', pattern: '^[0-9]{1,15}$' },
+    { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
   ],
 } as const;
 /** A coordinate: a decimal string, possibly space-padded, or a number. */
@@ -243,11 +246,33 @@ const validators = Object.fromEntries(EVENT_TYPES.map((type) => [type, ajv.compi
   ValidateFunction
 >;
 
+/**
+ * Clearer words than ajv's for the fields whose schema is an `anyOf` (ajv would report the
+ * first branch only, e.g. "must match pattern …" for a numeric seq).
+ */
+const FIELD_EXPECTATIONS: Record<string, string> = {
+  '/metadata/event_type': `must be one of ${EVENT_TYPES.join(', ')}`,
+  '/seq': 'must be a decimal integer of at most 15 digits (usually a string such as "13")',
+  '/location_event/lat': 'must be a decimal number or a decimal string such as " 44.769500"',
+  '/location_event/long': 'must be a decimal number or a decimal string such as "-69.428300"',
+  '/registration_event/registered': 'must be true, false, 0, 1, "0", "1", "true" or "false"',
+};
+
 function describeError(error: ErrorObject | undefined): { message: string; path: string } {
   if (!error) return { message: 'is not a valid event', path: '' };
-  let path = error.instancePath;
-  if (error.keyword === 'required') path = `${path}/${(error.params as { missingProperty: string }).missingProperty}`;
-  return { message: error.keyword === 'required' ? 'is missing' : (error.message ?? 'is invalid'), path };
+  const path = error.instancePath;
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    // The datapointack body may be under either key; name the documented one.
+    if (path === '' && missing === 'datapointack') {
+      return { message: 'is missing (a datapointack event needs a "datapoint" or "datapointack" body)', path: '/datapoint' };
+    }
+    return { message: 'is missing', path: `${path}/${missing}` };
+  }
+  const expectation = Object.prototype.hasOwnProperty.call(FIELD_EXPECTATIONS, path) ? FIELD_EXPECTATIONS[path] : undefined;
+  if (expectation) return { message: expectation, path };
+  if (path === '' && error.keyword === 'type') return { message: 'must be a JSON object', path };
+  return { message: error.message ?? 'is invalid', path };
 }
 
 function fail(error: ErrorObject | undefined, eventType?: string): never {
@@ -285,9 +310,15 @@ export function validateEvent(data: unknown, expectedType?: EventType): AylaEven
   return data as AylaEvent;
 }
 
-/** The body of a datapoint or datapointack event, wherever the sender put it. */
+/**
+ * The body of a datapoint or datapointack event, wherever the sender put it. For datapointack
+ * events a `datapointack` body wins over `datapoint`; a plain datapoint event always uses
+ * `datapoint` (a stray `datapointack` key there is an unvalidated extra field).
+ */
 export function datapointBody(event: DatapointEvent | DatapointAckEvent): DatapointBody {
-  const ack = (event as DatapointAckEvent).datapointack;
-  if (ack && typeof ack === 'object') return ack;
+  if (event.metadata.event_type === 'datapointack') {
+    const ack = (event as DatapointAckEvent).datapointack;
+    if (ack !== null && typeof ack === 'object' && !Array.isArray(ack)) return ack;
+  }
   return event.datapoint as DatapointBody;
 }

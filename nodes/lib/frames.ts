@@ -50,10 +50,18 @@ export interface ParseFrameOptions {
   maxBytes?: number;
 }
 
-/** A short, single-line excerpt of untrusted text for error messages. */
+/**
+ * A short, single-line excerpt of untrusted text for error messages and logs: at most
+ * {@link EXCERPT_CHARS} characters, control characters (newlines, ANSI escapes, NUL) shown as
+ * spaces, never ending in half a surrogate pair, and `…` when something was cut off.
+ */
 export function excerptOf(text: string): string {
-  const flat = text.slice(0, EXCERPT_CHARS + 1).replace(/[\r\n\t]/g, ' ');
-  return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
+  let cut = Math.min(text.length, EXCERPT_CHARS);
+  // Do not split an emoji (a surrogate pair) in two: a lone surrogate is not valid UTF-8 text.
+  if (cut < text.length && /[\ud800-\udbff]/.test(text.charAt(cut - 1))) cut--;
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point.
+  const flat = text.slice(0, cut).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return cut < text.length ? `${flat}…` : flat;
 }
 
 function frameError(code: FrameErrorCode, what: string, frame: string): FrameError {
@@ -79,9 +87,11 @@ function codePointLength(text: string): number {
 /**
  * Parses one WebSocket text frame from DSS.
  *
- * LEN must be a decimal integer equal to the UTF-8 byte length of the payload; a LEN equal to
- * its character length (code points or UTF-16 units) is tolerated, since some servers count
- * characters. Event payloads are parsed as JSON here, once per frame.
+ * LEN must be a decimal integer (1 to 10 ASCII digits, leading zeros tolerated, no sign or
+ * spaces) equal to the UTF-8 byte length of the payload; a LEN equal to its character length
+ * (code points or UTF-16 units) is tolerated, since some servers count characters. Nothing is
+ * trimmed: stray whitespace makes the lengths disagree. Event payloads are parsed as JSON here,
+ * once per frame; whether the JSON is an event is the business of `validateEvent` (events.ts).
  *
  * @throws {@link FrameError} with a stable `code` when the frame is malformed.
  */

@@ -1,0 +1,395 @@
+/**
+ * From a validated DSS event to the typed fields a flow wants (PROTOCOL.md §6): seq as a number,
+ * datapoint values converted by `base_type`, numeric latitude / longitude, a boolean
+ * `registered`, the datapointack outcome.
+ *
+ * Every output object is built from explicit field picks, so keys such as `__proto__` or
+ * `constructor` in the input can never change an output's prototype or Object.prototype. The one
+ * free-form part (the datapoint body's `metadata`) is deep-copied with `Object.defineProperty`.
+ *
+ * A value that cannot be converted is never dropped: it stays in `value` in its raw form and
+ * `valueError` says why.
+ */
+import {
+  datapointBody,
+  type AylaEvent,
+  type ConnectivityEvent,
+  type DatapointAckEvent,
+  type DatapointBody,
+  type DatapointEvent,
+  type EventType,
+  type LocationEvent,
+  type RegistrationEvent,
+} from './events';
+
+/** Fields every normalised event has. */
+export interface NormalisedBase {
+  eventType: EventType;
+  /** The per-stream-key sequence number, as a number. */
+  seq: number;
+  dsn: string;
+  oemModel: string | null;
+  oemId: string | null;
+}
+
+/** A datapoint event: one property value change. */
+export interface NormalisedDatapoint extends NormalisedBase {
+  eventType: 'datapoint';
+  property: string;
+  displayName: string | null;
+  baseType: string | null;
+  /** Converted by `baseType`; the raw form when conversion failed (see `valueError`). */
+  value: boolean | number | string | null;
+  /** The value as received. */
+  rawValue: unknown;
+  /** Set when conversion failed: `value` then keeps the raw form (objects as JSON text). */
+  valueError?: string;
+  datapointId: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  createdAtFromDevice: string | null;
+  echo: boolean | null;
+  userUuid: string | null;
+  /** The body's free-form `metadata`, copied (empty when absent). */
+  metadata: Record<string, unknown>;
+}
+
+/** A datapointack event: a device confirmed (or refused) a property change. */
+export interface NormalisedDatapointAck extends Omit<NormalisedDatapoint, 'eventType'> {
+  eventType: 'datapointack';
+  ackStatus: number | null;
+  /** True when `ackStatus` is in 200..299. */
+  ackSuccess: boolean;
+  ackMessage: unknown;
+  ackId: string | null;
+  ackedAt: string | null;
+}
+
+/** A connectivity event. `status` is passed through, including statuses unknown today. */
+export interface NormalisedConnectivity extends NormalisedBase {
+  eventType: 'connectivity';
+  status: string;
+  eventTime: string | null;
+  userUuid: string | null;
+}
+
+/** A location event with numeric coordinates (degrees). */
+export interface NormalisedLocation extends NormalisedBase {
+  eventType: 'location';
+  lat: number;
+  long: number;
+  ip: string | null;
+  provider: string | null;
+  createdAt: string | null;
+  userUuid: string | null;
+  /** Set when a coordinate is not a number or out of range (NaN when it could not be read). */
+  valueError?: string;
+}
+
+/** A registration event. */
+export interface NormalisedRegistration extends NormalisedBase {
+  eventType: 'registration';
+  registered: boolean;
+  registrationType: string | null;
+  registeredAt: string | null;
+  unregisteredAt: string | null;
+  userUuid: string | null;
+}
+
+/** Any normalised event; narrow it with `eventType`. */
+export type NormalisedEvent =
+  | NormalisedDatapoint
+  | NormalisedDatapointAck
+  | NormalisedConnectivity
+  | NormalisedLocation
+  | NormalisedRegistration;
+
+/** Nesting depth up to which body metadata is deep-copied; deeper parts are shared, not copied. */
+const MAX_COPY_DEPTH = 32;
+
+/** A decimal number as text: optional sign, digits with optional fraction, optional exponent. */
+const DECIMAL_TEXT = /^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
+
+/** A string field, or null when absent or of another JSON type. */
+function textOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** A boolean field, or null when absent or of another JSON type. */
+function booleanOrNull(value: unknown): boolean | null {
+  return typeof value === 'boolean' ? value : null;
+}
+
+/**
+ * Deep copy of JSON data into fresh plain objects and arrays. Keys are written with
+ * `Object.defineProperty`, so `__proto__` becomes an ordinary own property instead of replacing
+ * the copy's prototype, and nothing is ever assigned to Object.prototype.
+ */
+function copyJson(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth >= MAX_COPY_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => copyJson(item, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(copy, key, {
+      value: copyJson((value as Record<string, unknown>)[key], depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+}
+
+/** The raw value as a scalar `value` (objects and arrays as JSON text), for failed conversions. */
+function rawScalar(raw: unknown): boolean | number | string | null {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw === 'boolean' || typeof raw === 'number' || typeof raw === 'string') return raw;
+  try {
+    return JSON.stringify(raw) ?? String(raw);
+  } catch {
+    // Not reachable for parsed JSON; a hand-built cyclic object still must not throw here.
+    return String(raw);
+  }
+}
+
+/** Describes a raw value for `valueError` without quoting more than a short excerpt. */
+function describeRaw(raw: unknown): string {
+  const text = typeof raw === 'string' ? JSON.stringify(raw) : String(rawScalar(raw));
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** A number from a JSON number or a decimal string (surrounding whitespace ignored). */
+function toNumber(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  if (!DECIMAL_TEXT.test(text)) return undefined;
+  const parsed = Number(text);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/** A boolean from true/false, 0/1, "0"/"1", "true"/"false" (case-insensitive, trimmed). */
+function toBoolean(raw: unknown): boolean | undefined {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 0 || raw === 1) return raw === 1;
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim().toLowerCase();
+  if (text === '1' || text === 'true') return true;
+  if (text === '0' || text === 'false') return false;
+  return undefined;
+}
+
+/** The result of {@link convertValue}: the value, and why conversion failed when it did. */
+export interface ConvertedValue {
+  value: boolean | number | string | null;
+  error?: string;
+}
+
+function failed(raw: unknown, expected: string): ConvertedValue {
+  return { value: rawScalar(raw), error: `${describeRaw(raw)} is not ${expected}` };
+}
+
+/**
+ * Converts a datapoint value by its Ayla base type. `null` stays `null` for every type (a
+ * property without a value yet). Unknown or missing base types keep scalar values as they are.
+ */
+export function convertValue(raw: unknown, baseType: string | null): ConvertedValue {
+  if (raw === null || raw === undefined) return { value: null };
+  switch (baseType) {
+    case 'boolean': {
+      const converted = toBoolean(raw);
+      return converted === undefined ? failed(raw, 'a boolean (0, 1, true or false)') : { value: converted };
+    }
+    case 'integer': {
+      const converted = toNumber(raw);
+      if (converted === undefined) return failed(raw, 'an integer');
+      if (!Number.isInteger(converted)) return failed(raw, 'an integer');
+      // Beyond 2^53 a JavaScript number silently changes the value; keep the raw form instead.
+      if (!Number.isSafeInteger(converted)) return failed(raw, 'an integer in the safe range (±2^53)');
+      return { value: converted };
+    }
+    case 'decimal': {
+      const converted = toNumber(raw);
+      return converted === undefined ? failed(raw, 'a decimal number') : { value: converted };
+    }
+    case 'string':
+    case 'message':
+    case 'file': {
+      if (typeof raw === 'string') return { value: raw };
+      // Some pipelines send numbers or booleans for string properties: their text is the value.
+      if (typeof raw === 'number' || typeof raw === 'boolean') return { value: String(raw) };
+      return failed(raw, 'a string');
+    }
+    default: {
+      if (typeof raw === 'boolean' || typeof raw === 'number' || typeof raw === 'string') return { value: raw };
+      return failed(raw, 'a single value');
+    }
+  }
+}
+
+/** The ack status as a number (JSON number or decimal string), or null. */
+function toAckStatus(raw: unknown): number | null {
+  const status = toNumber(raw);
+  return status !== undefined && Number.isInteger(status) ? status : null;
+}
+
+function baseFields(event: AylaEvent) {
+  const metadata = event.metadata;
+  return {
+    seq: typeof event.seq === 'number' ? event.seq : Number(event.seq),
+    dsn: String(metadata.dsn),
+    oemModel: textOrNull(metadata.oem_model),
+    oemId: textOrNull(metadata.oem_id),
+  };
+}
+
+function normaliseDatapointFields(event: DatapointEvent | DatapointAckEvent) {
+  const body: DatapointBody = datapointBody(event);
+  const baseType = textOrNull(event.metadata.base_type);
+  const converted = convertValue(body.value, baseType);
+  const bodyMetadata = body.metadata;
+  return {
+    ...baseFields(event),
+    property: String(event.metadata.property_name),
+    displayName: textOrNull(event.metadata.display_name),
+    baseType,
+    value: converted.value,
+    rawValue: copyJson(body.value, 0),
+    ...(converted.error === undefined ? {} : { valueError: converted.error }),
+    datapointId: textOrNull(body.id),
+    createdAt: textOrNull(body.created_at),
+    updatedAt: textOrNull(body.updated_at),
+    createdAtFromDevice: textOrNull(body.created_at_from_device),
+    echo: booleanOrNull(body.echo),
+    userUuid: textOrNull(body.user_uuid),
+    metadata: (bodyMetadata !== null && typeof bodyMetadata === 'object' && !Array.isArray(bodyMetadata)
+      ? copyJson(bodyMetadata, 0)
+      : {}) as Record<string, unknown>,
+    body,
+  };
+}
+
+function normaliseDatapoint(event: DatapointEvent): NormalisedDatapoint {
+  const { body: _body, ...fields } = normaliseDatapointFields(event);
+  return { eventType: 'datapoint', ...fields };
+}
+
+function normaliseDatapointAck(event: DatapointAckEvent): NormalisedDatapointAck {
+  const { body, ...fields } = normaliseDatapointFields(event);
+  const ackStatus = toAckStatus(body.ack_status);
+  return {
+    eventType: 'datapointack',
+    ...fields,
+    ackStatus,
+    ackSuccess: ackStatus !== null && ackStatus >= 200 && ackStatus <= 299,
+    ackMessage: copyJson(body.ack_message, 0) ?? null,
+    ackId: textOrNull(body.ack_id),
+    ackedAt: textOrNull(body.acked_at),
+  };
+}
+
+function normaliseConnectivity(event: ConnectivityEvent): NormalisedConnectivity {
+  const connection = event.connection;
+  return {
+    eventType: 'connectivity',
+    ...baseFields(event),
+    status: String(connection.status),
+    eventTime: textOrNull(connection.event_time),
+    userUuid: textOrNull(connection.user_uuid),
+  };
+}
+
+/** A coordinate in degrees, or an explanation of why it is not one. */
+function toCoordinate(raw: unknown, name: 'lat' | 'long', limit: number): { value: number; error?: string } {
+  const value = toNumber(raw);
+  if (value === undefined) return { value: Number.NaN, error: `${name} ${describeRaw(raw)} is not a number` };
+  if (Math.abs(value) > limit) return { value, error: `${name} ${value} is outside ±${limit} degrees` };
+  return { value };
+}
+
+function normaliseLocation(event: LocationEvent): NormalisedLocation {
+  const body = event.location_event;
+  const lat = toCoordinate(body.lat, 'lat', 90);
+  const long = toCoordinate(body.long, 'long', 180);
+  const errors = [lat.error, long.error].filter((error): error is string => error !== undefined);
+  return {
+    eventType: 'location',
+    ...baseFields(event),
+    lat: lat.value,
+    long: long.value,
+    ip: textOrNull(body.ip),
+    provider: textOrNull(body.provider),
+    createdAt: textOrNull(body.created_at),
+    userUuid: textOrNull(body.user_uuid),
+    ...(errors.length === 0 ? {} : { valueError: errors.join('; ') }),
+  };
+}
+
+function normaliseRegistration(event: RegistrationEvent): NormalisedRegistration {
+  const body = event.registration_event;
+  return {
+    eventType: 'registration',
+    ...baseFields(event),
+    // The schema admits only boolean-like values; anything else would be a caller bypassing it.
+    registered: toBoolean(body.registered) ?? false,
+    registrationType: textOrNull(body.registration_type),
+    registeredAt: textOrNull(body.registered_at),
+    unregisteredAt: textOrNull(body.unregistered_at),
+    userUuid: textOrNull(body.user_uuid),
+  };
+}
+
+/**
+ * Builds the typed fields of a validated event (see `validateEvent` in events.ts).
+ *
+ * - `seq` becomes a number; `oemModel` / `oemId` are null when absent.
+ * - datapoint / datapointack: `value` converted by `baseType` (boolean from 0/1/"0"/"1"/
+ *   true/false/"true"/"false"; integer and decimal from numbers or decimal strings, integers
+ *   must be whole and within ±2^53; string, message and file as strings; unknown base types
+ *   unchanged). A failed conversion keeps the raw value in `value` (objects as JSON text) and
+ *   sets `valueError`. datapointack adds `ackStatus`, `ackSuccess` (status 200..299),
+ *   `ackMessage`, `ackId`, `ackedAt`.
+ * - location: `lat` / `long` as numbers with the padding trimmed; `valueError` when out of range.
+ * - registration: `registered` as a boolean.
+ *
+ * Never throws for an event that passed validation.
+ */
+export function normaliseEvent(event: AylaEvent): NormalisedEvent {
+  switch (event.metadata.event_type) {
+    case 'datapoint':
+      return normaliseDatapoint(event as DatapointEvent);
+    case 'datapointack':
+      return normaliseDatapointAck(event as DatapointAckEvent);
+    case 'connectivity':
+      return normaliseConnectivity(event as ConnectivityEvent);
+    case 'location':
+      return normaliseLocation(event as LocationEvent);
+    case 'registration':
+      return normaliseRegistration(event as RegistrationEvent);
+    default:
+      throw new TypeError(`cannot normalise an event of type "${String((event.metadata as { event_type: unknown }).event_type)}"`);
+  }
+}
+
+/** The `msg.topic` for an event: `<dsn>/<property>` for datapoint(ack), else `<dsn>`. */
+export function topicOf(n: NormalisedEvent): string {
+  return n.eventType === 'datapoint' || n.eventType === 'datapointack' ? `${n.dsn}/${n.property}` : n.dsn;
+}
+
+/**
+ * The `msg.payload` for an event: the converted value for datapoint(ack), the status for
+ * connectivity, `{ lat, long }` for location, `registered` for registration.
+ */
+export function payloadOf(n: NormalisedEvent): unknown {
+  switch (n.eventType) {
+    case 'datapoint':
+    case 'datapointack':
+      return n.value;
+    case 'connectivity':
+      return n.status;
+    case 'location':
+      return { lat: n.lat, long: n.long };
+    case 'registration':
+      return n.registered;
+  }
+}
