@@ -1,0 +1,228 @@
+/**
+ * DSS subscriptions as the simulated cloud keeps them (PROTOCOL.md §4, §5): the records, their
+ * filters, and per stream key the `seq` counter and the retention buffer used for replay.
+ *
+ * Events are routed to every matching subscription whether or not a socket is attached, so a
+ * client that reconnects with `seq_start` gets what it missed.
+ */
+import { randomBytes } from 'node:crypto';
+import { EVENT_TYPES, type EventMetadata } from '../nodes/lib/events';
+import type { SimulatedAccount } from './accounts';
+import { aylaTimestamp, type Clock } from './clock';
+import type { UnsequencedEvent } from './devices';
+import { errorObject, errorsString } from './http-io';
+
+/** A subscription exactly as the REST API shows it (key order as in Ayla's example). */
+export interface SubscriptionRecord {
+  id: number;
+  oem: string;
+  dsn: string;
+  name: string;
+  description: string;
+  property_name: string;
+  connection_status: 'Online' | 'Offline';
+  batch_size: number;
+  is_suspended: boolean;
+  created_at: string;
+  updated_at: string;
+  date_suspended: string | null;
+  user_uuid: string;
+  oem_model: string;
+  stream_key: string;
+  client_type: 'cloud' | 'mobile';
+  subscription_type: string;
+}
+
+/** One event as stored for a stream key: its seq and the exact JSON sent in the frame. */
+export interface RetainedEvent {
+  seq: number;
+  json: string;
+}
+
+/** A subscription with its stream bookkeeping. */
+export interface SubscriptionEntry {
+  readonly record: SubscriptionRecord;
+  /** The seq the next event for this key gets (seq counts from 0). */
+  nextSeq: number;
+  /** The last `retention` events, oldest first. */
+  readonly retained: RetainedEvent[];
+}
+
+/** Called for every event routed to a subscription, after it is stored. */
+export type DeliveryListener = (entry: SubscriptionEntry, event: RetainedEvent) => void;
+
+/** First id handed out, so ids look like Ayla's five-digit ones. */
+const FIRST_SUBSCRIPTION_ID = 50155;
+
+/** Whether `value` is selected by a subscription filter: `*` (or empty) or a comma-separated list. */
+export function listSelects(list: string, value: string | undefined): boolean {
+  const items = list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0 || items.includes('*')) return true;
+  return value !== undefined && items.includes(value);
+}
+
+/** Whether an event with this metadata belongs on the subscription's stream. */
+export function subscriptionMatches(record: SubscriptionRecord, metadata: EventMetadata): boolean {
+  if (!listSelects(record.subscription_type, metadata.event_type)) return false;
+  if (!listSelects(record.oem_model, metadata.oem_model)) return false;
+  if (!listSelects(record.dsn, metadata.dsn)) return false;
+  // property_name only narrows events that have a property.
+  if (metadata.event_type === 'datapoint' || metadata.event_type === 'datapointack') {
+    return listSelects(record.property_name, metadata.property_name);
+  }
+  return true;
+}
+
+function textField(body: Record<string, unknown>, key: string): string | undefined {
+  const value = body[key];
+  if (typeof value === 'string') return value.trim();
+  return undefined;
+}
+
+/** Options for {@link SubscriptionStore}. */
+export interface SubscriptionStoreOptions {
+  oemId: string;
+  /** Events kept per stream key for replay. */
+  retention: number;
+  now: Clock;
+  log: (line: string) => void;
+}
+
+/** All subscriptions of the simulated OEM and the events routed to them. */
+export class SubscriptionStore {
+  private readonly entries = new Map<number, SubscriptionEntry>();
+  private readonly byKey = new Map<string, SubscriptionEntry>();
+  private readonly listeners: DeliveryListener[] = [];
+  private nextId = FIRST_SUBSCRIPTION_ID;
+
+  constructor(private readonly options: SubscriptionStoreOptions) {}
+
+  /** Registers a listener for routed events (the stream server). */
+  onDeliver(listener: DeliveryListener): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Creates a subscription from a REST body (wrapped in `subscription` or flat).
+   *
+   * @throws HttpError 422 for an invalid body, 403 when no access rule of the
+   *   account's role covers the subscription type.
+   */
+  create(account: SimulatedAccount, body: Record<string, unknown>): SubscriptionEntry {
+    const wrapped = body.subscription;
+    const fields = wrapped !== null && typeof wrapped === 'object' && !Array.isArray(wrapped) ? (wrapped as Record<string, unknown>) : body;
+    const clientType = textField(fields, 'client_type') || 'cloud';
+    if (clientType !== 'cloud' && clientType !== 'mobile') throw errorsString(422, 'client_type must be cloud or mobile');
+    const types = (textField(fields, 'subscription_type') ?? '')
+      .split(',')
+      .map((type) => type.trim())
+      .filter((type) => type !== '');
+    if (types.length === 0) throw errorsString(422, "subscription_type can't be blank");
+    const unknown = types.find((type) => !(EVENT_TYPES as readonly string[]).includes(type));
+    if (unknown !== undefined) throw errorsString(422, `subscription_type ${unknown} is not one of ${EVENT_TYPES.join(', ')}`);
+    if (clientType === 'cloud' && types.length > 1) throw errorsString(422, 'a cloud subscription carries exactly one subscription_type');
+    const denied = types.find((type) => !(account.allowedTypes as readonly string[]).includes(type));
+    if (denied !== undefined) {
+      this.options.log(`403: role ${account.role} has no access rule for ${denied} subscriptions`);
+      throw errorObject(403, `No OEM access rule allows ${account.role} to subscribe to ${denied} events`);
+    }
+    const oemModel = textField(fields, 'oem_model') || '*';
+    let dsn = textField(fields, 'dsn') ?? '';
+    if (dsn === '') {
+      // Mobile: an omitted dsn means all of the user's devices. Cloud: required with oem_model '*'.
+      if (clientType === 'cloud' && oemModel === '*') throw errorsString(422, "dsn can't be blank when oem_model is *");
+      dsn = '*';
+    }
+    const batchSize = fields.batch_size === undefined ? 1 : Number(fields.batch_size);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw errorsString(422, 'batch_size must be a positive integer');
+    const at = aylaTimestamp(this.options.now());
+    const record: SubscriptionRecord = {
+      id: this.nextId++,
+      oem: this.options.oemId,
+      dsn,
+      name: textField(fields, 'name') || `subscription-${this.nextId - 1}`,
+      description: textField(fields, 'description') ?? '',
+      property_name: textField(fields, 'property_name') || '*',
+      connection_status: 'Offline',
+      batch_size: batchSize,
+      is_suspended: false,
+      created_at: at,
+      updated_at: at,
+      date_suspended: null,
+      user_uuid: account.userUuid,
+      oem_model: oemModel,
+      stream_key: randomBytes(16).toString('hex'),
+      client_type: clientType,
+      subscription_type: types.join(','),
+    };
+    const entry: SubscriptionEntry = { record, nextSeq: 0, retained: [] };
+    this.entries.set(record.id, entry);
+    this.byKey.set(record.stream_key, entry);
+    this.options.log(`subscription ${record.id} created (${record.subscription_type}, key ${record.stream_key.slice(0, 4)}…)`);
+    return entry;
+  }
+
+  /** Every subscription, oldest first. */
+  list(): SubscriptionEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /** The subscription with this id, if it exists. */
+  get(id: number): SubscriptionEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** The subscription owning this stream key, if it exists. */
+  byStreamKey(streamKey: string): SubscriptionEntry | undefined {
+    return this.byKey.get(streamKey);
+  }
+
+  /** Deletes a subscription; its key stops working at once. Returns false when unknown. */
+  delete(id: number): boolean {
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    this.entries.delete(id);
+    this.byKey.delete(entry.record.stream_key);
+    this.options.log(`subscription ${id} deleted`);
+    return true;
+  }
+
+  /** Suspends or resumes a subscription (a suspended key is refused on upgrade). */
+  setSuspended(entry: SubscriptionEntry, suspended: boolean): void {
+    entry.record.is_suspended = suspended;
+    entry.record.date_suspended = suspended ? aylaTimestamp(this.options.now()) : null;
+    entry.record.updated_at = aylaTimestamp(this.options.now());
+  }
+
+  /**
+   * Routes an event to every matching subscription: assigns the next seq of each key, stores
+   * it in the retention buffer and tells the listeners.
+   *
+   * @returns where it went, in subscription order.
+   */
+  publish(event: UnsequencedEvent): Array<{ subscriptionId: number; seq: number }> {
+    const { seq: _ignored, ...withoutSeq } = event as UnsequencedEvent & { seq?: unknown };
+    // Serialised once; each key's copy only differs by the seq put in front (as Ayla orders it).
+    const rest = JSON.stringify(withoutSeq).slice(1);
+    const delivered: Array<{ subscriptionId: number; seq: number }> = [];
+    for (const entry of this.entries.values()) {
+      if (!subscriptionMatches(entry.record, event.metadata)) continue;
+      const seq = entry.nextSeq++;
+      const retained: RetainedEvent = { seq, json: `{"seq":"${seq}"${rest === '}' ? '' : ','}${rest}` };
+      entry.retained.push(retained);
+      if (entry.retained.length > this.options.retention) entry.retained.splice(0, entry.retained.length - this.options.retention);
+      delivered.push({ subscriptionId: entry.record.id, seq });
+      for (const listener of this.listeners) listener(entry, retained);
+    }
+    return delivered;
+  }
+
+  /** Retained events of a key with `seq >= seqStart`, oldest first (older ones are gone). */
+  retainedFrom(entry: SubscriptionEntry, seqStart: number): RetainedEvent[] {
+    const first = entry.retained.length > 0 ? entry.retained[0].seq : entry.nextSeq;
+    return entry.retained.slice(Math.max(0, seqStart - first));
+  }
+}
