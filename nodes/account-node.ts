@@ -1,0 +1,179 @@
+/**
+ * `ayla-dss-account`: the config node. It turns its properties into endpoints and credentials,
+ * and owns a {@link StreamHub} (created with the first in-node that registers) holding the
+ * session and one StreamClient per subscription.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { CLIENT_TYPES, EndpointError, isLoopbackHost, resolveEndpoints, type ClientType, type Endpoints } from './lib/endpoints';
+import type { Credentials } from './lib/session';
+import { messageKey } from './catalog';
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT_S,
+  MIN_HEARTBEAT_TIMEOUT_S,
+  type AccountCredentials,
+  type AccountNodeProperties,
+} from './node-options';
+import { MissingEnvironmentError, resolveCredential } from './secrets';
+import { HubConfigError, StreamHub, type Registration, type StreamListener, type StreamRequest } from './stream-hub';
+
+/** The config node type name. */
+export const ACCOUNT_NODE_TYPE = 'ayla-dss-account';
+
+/** Credential definitions: secrets are `password` so Node-RED never sends them back to the editor. */
+export const ACCOUNT_CREDENTIALS: Record<keyof Required<AccountCredentials>, { type: 'text' | 'password' }> = {
+  email: { type: 'text' },
+  password: { type: 'password' },
+  appId: { type: 'password' },
+  appSecret: { type: 'password' },
+};
+
+/** A usable account configuration, as the account node and "Test connection" both need it. */
+export interface ResolvedAccount {
+  endpoints: Endpoints;
+  clientType: ClientType;
+  heartbeatTimeoutMs: number;
+  /** Null when no credential is set at all (stream-key-only use). */
+  credentials: Credentials | null;
+  /** Plain ws:// / http:// URLs to non-loopback hosts the user explicitly allowed. */
+  insecureUrls: string[];
+}
+
+/** Seconds from the editor (a number or numeric text) to ms, falling back to the default for nonsense. */
+export function heartbeatTimeoutMsOf(value: unknown): number {
+  const seconds = typeof value === 'number' ? value : Number.parseFloat(String(value ?? ''));
+  const valid = Number.isFinite(seconds) && seconds >= MIN_HEARTBEAT_TIMEOUT_S;
+  return Math.round((valid ? seconds : DEFAULT_HEARTBEAT_TIMEOUT_S) * 1000);
+}
+
+/**
+ * Resolves an account's properties and credentials (expanding `${NAME}` credentials).
+ *
+ * @throws {@link EndpointError} for a region/deployment that does not exist or an unusable custom URL
+ * @throws {@link HubConfigError} `ENV_MISSING` when a `${NAME}` credential names an unset variable
+ */
+export function resolveAccount(props: AccountNodeProperties, stored: AccountCredentials | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedAccount {
+  const region = props.region || 'us';
+  const clientType = ((CLIENT_TYPES as readonly string[]).includes(props.clientType ?? '') ? props.clientType : 'cloud') as ClientType;
+  const allowInsecure = props.allowInsecure === true || String(props.allowInsecure) === 'true';
+  const endpoints = resolveEndpoints({
+    region,
+    deployment: props.deployment || 'field',
+    clientType,
+    custom: { streamUrl: props.streamUrl, apiUrl: props.apiUrl, userUrl: props.userUrl },
+    allowInsecure,
+  });
+  let credentials: Credentials | null;
+  try {
+    const c = {
+      email: resolveCredential(stored?.email, env).trim(),
+      password: resolveCredential(stored?.password, env),
+      appId: resolveCredential(stored?.appId, env).trim(),
+      appSecret: resolveCredential(stored?.appSecret, env),
+    };
+    credentials = c.email || c.password || c.appId || c.appSecret ? c : null;
+  } catch (error) {
+    if (error instanceof MissingEnvironmentError) {
+      throw new HubConfigError('ENV_MISSING', error.message, { variable: error.variable });
+    }
+    throw error;
+  }
+  const insecureUrls = [endpoints.streamUrl, endpoints.apiUrl, endpoints.userUrl].filter((url): url is string => {
+    if (!url) return false;
+    const parsed = new URL(url);
+    return (parsed.protocol === 'ws:' || parsed.protocol === 'http:') && !isLoopbackHost(parsed.hostname);
+  });
+  return { endpoints, clientType, heartbeatTimeoutMs: heartbeatTimeoutMsOf(props.heartbeatTimeout), credentials, insecureUrls };
+}
+
+/** A configuration problem of the account, for the in-nodes to show. `code` is a catalog error code. */
+export interface AccountConfigProblem {
+  code: string;
+  params: Record<string, string>;
+}
+
+/** The runtime side of an `ayla-dss-account` node, as the in-nodes use it. */
+export interface AccountNode extends Node<AccountCredentials> {
+  /** Cloud or mobile; part of every auto subscription spec. */
+  readonly clientType: ClientType;
+  /** Set when the account cannot work as configured (bad URL, unset variable…). */
+  readonly configProblem: AccountConfigProblem | null;
+  /**
+   * Registers an in-node for a subscription; equal requests share one stream.
+   *
+   * @throws {@link HubConfigError} when the request cannot work with this account
+   */
+  register(request: StreamRequest, listener: StreamListener): Registration;
+  /** Live StreamClients of this account (for diagnostics and tests). */
+  readonly streamCount: number;
+}
+
+type AccountNodeDef = NodeDef & AccountNodeProperties;
+/** The account node while its constructor fills in the read-only members. */
+type WritableAccountNode = AccountNode & { clientType: ClientType; configProblem: AccountConfigProblem | null };
+
+function problemOf(error: unknown): AccountConfigProblem {
+  if (error instanceof EndpointError || error instanceof HubConfigError) {
+    return { code: error.code, params: { detail: error.message, ...(error instanceof HubConfigError ? error.params : {}) } };
+  }
+  return { code: 'UNKNOWN', params: { detail: (error as Error)?.message ?? String(error) } };
+}
+
+/** Registers the `ayla-dss-account` node type. */
+export function registerAccountNode(RED: NodeAPI): void {
+  function AylaDssAccountNode(this: AccountNode, config: AccountNodeDef): void {
+    RED.nodes.createNode(this, config);
+    startAccountNode(this as WritableAccountNode, config);
+  }
+
+  function startAccountNode(node: WritableAccountNode, config: AccountNodeDef): void {
+    let resolved: ResolvedAccount | null = null;
+    let hub: StreamHub | null = null;
+    node.configProblem = null;
+    node.clientType = 'cloud';
+    try {
+      resolved = resolveAccount(config, node.credentials);
+      node.clientType = resolved.clientType;
+      for (const url of resolved.insecureUrls) node.warn(RED._(messageKey('insecure'), { url }));
+    } catch (error) {
+      node.configProblem = problemOf(error);
+    }
+
+    Object.defineProperty(node, 'streamCount', { get: () => hub?.streamCount ?? 0 });
+
+    node.register = (request, listener) => {
+      if (!resolved) {
+        const problem = node.configProblem ?? { code: 'UNKNOWN', params: {} };
+        throw new HubConfigError(problem.code, problem.params.detail ?? problem.code, problem.params);
+      }
+      if (!hub) {
+        hub = new StreamHub({
+          endpoints: resolved.endpoints,
+          clientType: resolved.clientType,
+          credentials: resolved.credentials,
+          heartbeatTimeoutMs: resolved.heartbeatTimeoutMs,
+          log: (line) => node.debug(line),
+        });
+      }
+      return hub.register(request, listener);
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      const closing = hub;
+      hub = null;
+      resolved = null;
+      node.configProblem = { code: 'CLOSED', params: {} };
+      if (!closing) {
+        done();
+        return;
+      }
+      closing.close().then(done, (error: Error) => {
+        node.debug(`closing the account failed: ${error.message}`);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType<AccountNode, AccountNodeDef, unknown, AccountCredentials>(ACCOUNT_NODE_TYPE, AylaDssAccountNode, {
+    credentials: ACCOUNT_CREDENTIALS,
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Catalog lookups for the runtime: every text a user sees comes from
+ * `locales/<lang>/ayla-dss.json`, section `ayla-dss-account` (the account owns the connection,
+ * so connection states and error texts live there and every in-node shares them).
+ */
+import catalog from '../locales/en-US/ayla-dss.json';
+
+/** The catalog section holding runtime texts. */
+export const CATALOG_SECTION = 'ayla-dss-account';
+
+/** Node-RED's translate function as a node module receives it (`RED._`). */
+export type Translate = (key: string, params?: Record<string, unknown>) => string;
+
+const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(catalog[CATALOG_SECTION].errors));
+
+/** True when the catalog has a text for `code`. */
+export function hasErrorText(code: string): boolean {
+  return KNOWN_ERROR_CODES.has(code);
+}
+
+/** The catalog key for an error code: `ayla-dss-account.errors.<CODE>`, or `…errors.UNKNOWN` for codes the catalog lacks. */
+export function errorKey(code: string): string {
+  return `${CATALOG_SECTION}.errors.${hasErrorText(code) ? code : 'UNKNOWN'}`;
+}
+
+/** The human text for an error code; `code` is always available as a parameter (`__code__`). */
+export function errorText(translate: Translate, code: string, params: Record<string, unknown> = {}): string {
+  return translate(errorKey(code), { detail: '', ...params, code });
+}
+
+/** The catalog key of a status text: `ayla-dss-account.status.<name>`. */
+export function statusKey(name: string): string {
+  return `${CATALOG_SECTION}.status.${name}`;
+}
+
+/** The catalog key of a runtime message: `ayla-dss-account.messages.<name>`. */
+export function messageKey(name: string): string {
+  return `${CATALOG_SECTION}.messages.${name}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * The messages the five `ayla-*-in` nodes send, as TypeScript types a flow author (or a
+ * function node written in TypeScript) can import from the package.
+ *
+ * Every message has the same four parts:
+ * - `topic`: `<dsn>/<property_name>` for datapoint and datapointack, `<dsn>` otherwise;
+ * - `payload`: the one value most flows want (see each type below);
+ * - `ayla`: the normalised fields (plain object, numbers and booleans already typed);
+ * - `event`: the event exactly as DSS sent it (after JSON parsing, before normalising).
+ */
+import type {
+  AylaEvent,
+  ConnectivityEvent,
+  DatapointAckEvent,
+  DatapointEvent,
+  EventType,
+  LocationEvent,
+  RegistrationEvent,
+} from './lib/events';
+import type {
+  NormalisedConnectivity,
+  NormalisedDatapoint,
+  NormalisedDatapointAck,
+  NormalisedEvent,
+  NormalisedLocation,
+  NormalisedRegistration,
+} from './lib/normalise';
+
+/**
+ * One message from an `ayla-*-in` node.
+ *
+ * @typeParam N - the normalised fields (`msg.ayla`)
+ * @typeParam E - the raw event (`msg.event`)
+ * @typeParam P - the payload type
+ */
+export interface AylaMessage<N extends NormalisedEvent = NormalisedEvent, E extends AylaEvent = AylaEvent, P = unknown> {
+  /** Set by Node-RED when the message enters the flow. */
+  _msgid?: string;
+  /** `<dsn>/<property_name>` for datapoint and datapointack, `<dsn>` for the other types. */
+  topic: string;
+  payload: P;
+  /** The normalised event: `eventType`, `seq` (a number), `dsn`, `oemModel`, `oemId` and type-specific fields. */
+  ayla: N;
+  /** The event object exactly as received from DSS. */
+  event: E;
+}
+
+/** `ayla-datapoint-in`: payload is the value converted by its base type (boolean, number or string). */
+export type DatapointMessage = AylaMessage<NormalisedDatapoint, DatapointEvent, boolean | number | string | null>;
+/** `ayla-datapointack-in`: payload is the acknowledged value converted by its base type. */
+export type DatapointAckMessage = AylaMessage<NormalisedDatapointAck, DatapointAckEvent, boolean | number | string | null>;
+/** `ayla-connectivity-in`: payload is the status string (`Online`, `Offline`, `initializing`, …). */
+export type ConnectivityMessage = AylaMessage<NormalisedConnectivity, ConnectivityEvent, string>;
+/** `ayla-location-in`: payload is `{ lat, long }` as numbers. */
+export type LocationMessage = AylaMessage<NormalisedLocation, LocationEvent, { lat: number; long: number }>;
+/** `ayla-registration-in`: payload is true when the device was registered, false when unregistered. */
+export type RegistrationMessage = AylaMessage<NormalisedRegistration, RegistrationEvent, boolean>;
+
+/** The message type each event type produces. */
+export interface MessageByEventType {
+  connectivity: ConnectivityMessage;
+  datapoint: DatapointMessage;
+  datapointack: DatapointAckMessage;
+  location: LocationMessage;
+  registration: RegistrationMessage;
+}
+
+/** The Node-RED type name of the in-node for an event type: `ayla-<event>-in`. */
+export function inNodeTypeOf(eventType: EventType): string {
+  return `ayla-${eventType}-in`;
+}

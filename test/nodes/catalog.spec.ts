@@ -1,0 +1,39 @@
+/**
+ * Every error code the runtime can report has a human text in the en-US catalog, so no user
+ * ever sees the `UNKNOWN` fallback for a known failure.
+ */
+import { strict as assert } from 'node:assert';
+import catalog from '../../locales/en-US/ayla-dss.json';
+import { errorKey, hasErrorText } from '../../nodes/catalog';
+
+const CODES = [
+  // AylaApiError (nodes/lib/http.ts)
+  'BAD_CREDENTIALS', 'BAD_APPLICATION', 'REFRESH_REFUSED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'SERVER_ERROR',
+  'NETWORK_ERROR', 'TIMEOUT', 'SIGN_IN_THROTTLED', 'BAD_RESPONSE', 'NO_ENDPOINT',
+  // StreamError (nodes/lib/stream.ts)
+  'AUTH_REFUSED', 'UPGRADE_FAILED', 'CONNECT_TIMEOUT', 'CONNECTION_ERROR', 'CONNECTION_LOST', 'HEARTBEAT_TIMEOUT', 'KEY_ERROR', 'LISTENER_ERROR',
+  // FrameError and EventValidationError
+  'EMPTY_FRAME', 'NO_SEPARATOR', 'BAD_LENGTH', 'LENGTH_MISMATCH', 'BAD_JSON', 'FRAME_TOO_LARGE', 'INVALID_EVENT',
+  // EndpointError
+  'UNKNOWN_REGION', 'NO_SUCH_DEPLOYMENT', 'BAD_URL', 'INSECURE_URL',
+  // node configuration and stream notices
+  'NO_ACCOUNT', 'MISSING_CREDENTIALS', 'ENV_MISSING', 'MISSING_STREAM_KEY', 'MISSING_DSN', 'INVALID_SOURCE', 'INVALID_REGEX', 'INVALID_RULE',
+  'CLOSED', 'GAP', 'UNEXPECTED_EVENT_TYPE', 'SUPPRESSED',
+];
+
+describe('en-US catalog', () => {
+  it('has a text for every error code the runtime reports', () => {
+    const missing = CODES.filter((code) => !hasErrorText(code));
+    assert.deepEqual(missing, []);
+  });
+
+  it('falls back to UNKNOWN for a code it does not know', () => {
+    assert.equal(errorKey('SOMETHING_NEW'), 'ayla-dss-account.errors.UNKNOWN');
+    assert.equal(errorKey('BAD_JSON'), 'ayla-dss-account.errors.BAD_JSON');
+  });
+
+  it('has the status texts the in-nodes show', () => {
+    const status = catalog['ayla-dss-account'].status as Record<string, string>;
+    for (const key of ['connected-count', 'reconnecting', 'reconnecting-in', 'auth-failed', 'config-error']) assert.ok(status[key], key);
+  });
+});
