@@ -243,19 +243,27 @@ function baseFields(event: AylaEvent) {
   };
 }
 
-function normaliseDatapointFields(event: DatapointEvent | DatapointAckEvent) {
-  const body: DatapointBody = datapointBody(event);
-  const baseType = textOrNull(event.metadata.base_type);
+/**
+ * The fields datapoint and datapointack share. Written out field by field on purpose: an object
+ * literal that spreads another object and then adds fifteen more fields takes V8's slow path
+ * (about 14 µs per event here, see bench/core-throughput.ts); this form takes about 1 µs.
+ */
+function datapointFields<T extends 'datapoint' | 'datapointack'>(eventType: T, event: DatapointEvent | DatapointAckEvent, body: DatapointBody) {
+  const metadata = event.metadata;
+  const baseType = textOrNull(metadata.base_type);
   const converted = convertValue(body.value, baseType);
   const bodyMetadata = body.metadata;
-  return {
-    ...baseFields(event),
-    property: String(event.metadata.property_name),
-    displayName: textOrNull(event.metadata.display_name),
+  const fields: Omit<NormalisedDatapoint, 'eventType'> & { eventType: T } = {
+    eventType,
+    seq: typeof event.seq === 'number' ? event.seq : Number(event.seq),
+    dsn: String(metadata.dsn),
+    oemModel: textOrNull(metadata.oem_model),
+    oemId: textOrNull(metadata.oem_id),
+    property: String(metadata.property_name),
+    displayName: textOrNull(metadata.display_name),
     baseType,
     value: converted.value,
     rawValue: copyJson(body.value, 0),
-    ...(converted.error === undefined ? {} : { valueError: converted.error }),
     datapointId: textOrNull(body.id),
     createdAt: textOrNull(body.created_at),
     updatedAt: textOrNull(body.updated_at),
@@ -265,27 +273,27 @@ function normaliseDatapointFields(event: DatapointEvent | DatapointAckEvent) {
     metadata: (bodyMetadata !== null && typeof bodyMetadata === 'object' && !Array.isArray(bodyMetadata)
       ? copyJson(bodyMetadata, 0)
       : {}) as Record<string, unknown>,
-    body,
   };
+  // Present only when conversion failed, so `'valueError' in msg.ayla` means trouble.
+  if (converted.error !== undefined) fields.valueError = converted.error;
+  return fields;
 }
 
 function normaliseDatapoint(event: DatapointEvent): NormalisedDatapoint {
-  const { body: _body, ...fields } = normaliseDatapointFields(event);
-  return { eventType: 'datapoint', ...fields };
+  return datapointFields('datapoint', event, datapointBody(event));
 }
 
 function normaliseDatapointAck(event: DatapointAckEvent): NormalisedDatapointAck {
-  const { body, ...fields } = normaliseDatapointFields(event);
+  const body = datapointBody(event);
   const ackStatus = toAckStatus(body.ack_status);
-  return {
-    eventType: 'datapointack',
-    ...fields,
-    ackStatus,
-    ackSuccess: ackStatus !== null && ackStatus >= 200 && ackStatus <= 299,
-    ackMessage: copyJson(body.ack_message, 0) ?? null,
-    ackId: textOrNull(body.ack_id),
-    ackedAt: textOrNull(body.acked_at),
-  };
+  // Extended in place rather than spread into a new literal, for the reason given above.
+  const fields = datapointFields('datapointack', event, body) as NormalisedDatapointAck;
+  fields.ackStatus = ackStatus;
+  fields.ackSuccess = ackStatus !== null && ackStatus >= 200 && ackStatus <= 299;
+  fields.ackMessage = copyJson(body.ack_message, 0) ?? null;
+  fields.ackId = textOrNull(body.ack_id);
+  fields.ackedAt = textOrNull(body.acked_at);
+  return fields;
 }
 
 function normaliseConnectivity(event: ConnectivityEvent): NormalisedConnectivity {
