@@ -9,8 +9,10 @@
  * Delivery rules:
  * - `'event'`: each seq at most once, in increasing order. A seq at or below the last one
  *   seen is a duplicate (replay overlap): dropped and counted in `stats.duplicates`.
- * - `'gap'`: emitted before the first event after a jump in seq (events the server no
- *   longer had, or never sent).
+ * - `'gap'` {expected, received}: emitted once, before the first event after a jump in seq.
+ *   On a resume (the first event after a reconnect, or after `resumeFromSeq`) it means the
+ *   server could not replay far enough (its retention was exceeded): seqs `expected` ..
+ *   `received - 1` are lost and will never be delivered. Delivery carries on from `received`.
  * - `'invalid'`: a malformed frame or an event that fails validation; the stream goes on.
  *   An invalid event whose `seq` is readable still advances `lastSeq`: otherwise every
  *   resume would ask for it again and the server would replay the same bad event forever.
@@ -18,8 +20,14 @@
  *   someone listens, so a forgotten listener cannot crash the process.
  *
  * Back-pressure: listeners run synchronously inside the socket's message handler, and the
- * client keeps no queue of its own. A slow consumer therefore slows the reading of the
- * socket itself (bounded by the socket and the kernel buffers), never grows memory here.
+ * client keeps no queue of its own while reading. A consumer that hands events on
+ * asynchronously (Node-RED does) cannot slow the socket that way, so it calls {@link
+ * StreamClient.pause}: the client stops reading the socket (ws `pause()`), TCP flow control
+ * then holds the server back, and memory here stays bounded by what the socket had already
+ * read (kept in order and delivered on {@link StreamClient.resume}). A paused client answers no
+ * heartbeats, so a long pause may get the socket closed by the server; resume then reconnects
+ * from the last delivered seq + 1 and the server's replay covers the rest (a `'gap'` if its
+ * retention did not reach back far enough). `flow-control.ts` decides when to pause.
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
@@ -139,11 +147,24 @@ export interface StreamStats {
   reconnects: number;
 }
 
+/**
+ * What a `'gap'` listener receives: the seqs `expected` .. `received - 1` were skipped. After a
+ * reconnect or a persisted resume this means the server could not replay far enough (its
+ * retention was exceeded): those events are lost. Missing count = `received - expected`.
+ */
+export interface StreamGap {
+  /** The first seq that is missing (the one the client asked for or expected next). */
+  expected: number;
+  /** The seq actually received; the events before it, down to `expected`, are lost. */
+  received: number;
+}
+
 /** Listener signatures, for typed `on`. */
 export interface StreamClientEvents {
   state: (info: StateInfo) => void;
   event: (info: StreamEventInfo) => void;
-  gap: (gap: { expected: number; received: number }) => void;
+  /** Before the first event after a jump in seq; see {@link StreamGap}. */
+  gap: (gap: StreamGap) => void;
   invalid: (error: FrameError | EventValidationError) => void;
   error: (error: StreamError) => void;
 }
@@ -158,6 +179,13 @@ function readableSeq(data: unknown): number | null {
   else return null;
   return Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
+
+/**
+ * What ws still hands over after `pause()` (the rest of a chunk it had already read), kept in
+ * arrival order until {@link StreamClient.resume}. `oversized` marks a message ws refused for
+ * its size, so that its seq is skipped at the right place in the order.
+ */
+type HeldMessage = { kind: 'message'; socket: WebSocket; data: WebSocket.RawData } | { kind: 'oversized' };
 
 function rawToText(data: WebSocket.RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
@@ -200,6 +228,13 @@ export class StreamClient extends EventEmitter {
   private watchdog: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
 
+  /** Set by pause(): the socket is not read and the watchdog does not run. */
+  private pausedByConsumer = false;
+  /** Messages ws delivered after pause() from data it had already read; bounded by that data. */
+  private held: HeldMessage[] = [];
+  /** True while resume() hands over held messages (guards against re-entrant resume()). */
+  private releasingHeld = false;
+
   /** @param options - see {@link StreamClientOptions}. Nothing happens until {@link start}. */
   constructor(options: StreamClientOptions) {
     super();
@@ -223,6 +258,49 @@ export class StreamClient extends EventEmitter {
     return this.delivered;
   }
 
+  /** True between {@link pause} and {@link resume}. The state stays what it is ('open' included). */
+  get paused(): boolean {
+    return this.pausedByConsumer;
+  }
+
+  /**
+   * Stops reading the stream so that a slow consumer holds the server back instead of letting
+   * events pile up in memory: the socket is no longer read (TCP flow control reaches the
+   * server), and no `'event'`, `'gap'` or `'invalid'` is emitted until {@link resume}. What ws
+   * had already read is kept in order (at most a socket read's worth) and delivered first on
+   * resume. The dead-socket watchdog is suspended (silence is expected while not reading) and
+   * heartbeats go unanswered, so the server may close a socket paused for long (Ayla: about a
+   * minute or more; the simulator: `missedHeartbeats` x `heartbeatMs`); {@link resume} then
+   * notices, reconnects and resumes from the last delivered seq + 1, so nothing the server
+   * still retains is lost. May be called in any state, also before {@link start}; reconnects
+   * still happen while paused, and a new socket is paused as soon as it opens. Idempotent.
+   */
+  pause(): void {
+    if (this.pausedByConsumer || this.closing) return;
+    this.pausedByConsumer = true;
+    this.clearTimer('watchdog');
+    // ws ignores pause() during the handshake; onOpen pauses the socket then.
+    this.socket?.pause();
+  }
+
+  /**
+   * Reads the stream again after {@link pause}: first delivers the messages held back, in
+   * order (synchronously, inside this call), then restarts the watchdog with a full
+   * `heartbeatTimeoutMs` and resumes reading the socket. A listener may call {@link pause}
+   * again meanwhile; the rest then stays held. Does nothing when not paused or after close.
+   */
+  resume(): void {
+    if (!this.pausedByConsumer || this.closing) return;
+    this.pausedByConsumer = false;
+    this.releaseHeld();
+    if (this.pausedByConsumer || this.closing) return;
+    const socket = this.socket;
+    if (socket && this.socketOpen) {
+      this.startWatchdog(socket);
+      socket.resume();
+    }
+  }
+
   /** Starts connecting. Calling it again, or after {@link close}, does nothing. */
   start(): void {
     if (this.started || this.closing) return;
@@ -240,6 +318,7 @@ export class StreamClient extends EventEmitter {
     this.closing = true;
     this.attemptId++;
     this.clearTimers();
+    this.held = [];
     const socket = this.socket;
     let gone: Promise<void> = Promise.resolve();
     if (socket) {
@@ -325,8 +404,10 @@ export class StreamClient extends EventEmitter {
     if (this.previousKey !== null && key !== this.previousKey) {
       // seq is counted per stream key: a new key (a re-created subscription) starts a new
       // sequence, so the old resume point means nothing there. Start live on the new key.
+      // Messages held from the old key during a pause belong to that old sequence too.
       this.delivered = null;
       this.expectedSeq = null;
+      this.held = [];
     }
     this.previousKey = key;
     const url = new URL(this.options.streamUrl);
@@ -354,10 +435,17 @@ export class StreamClient extends EventEmitter {
       this.socketOpen = true;
       this.backoff.connected(Date.now());
       this.setState({ state: 'open' });
-      this.watchdog = setTimeout(() => this.onHeartbeatTimeout(socket), this.heartbeatTimeoutMs);
+      // Paused before or during the handshake: do not start reading (ws starts on the next tick).
+      if (this.pausedByConsumer) socket.pause();
+      else this.startWatchdog(socket);
     };
     const onMessage = (data: WebSocket.RawData) => {
       if (this.isStale(id)) return;
+      if (this.pausedByConsumer) {
+        // The rest of a chunk ws had read before pause(): keep it, in order, for resume().
+        this.held.push({ kind: 'message', socket, data });
+        return;
+      }
       this.watchdog?.refresh();
       this.handleMessage(socket, data);
     };
@@ -376,7 +464,11 @@ export class StreamClient extends EventEmitter {
       }
     };
     const onError = (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.skipOversizedEvent();
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !this.isStale(id)) {
+        // While paused, events before it may still be held: skip its seq in that order.
+        if (this.pausedByConsumer) this.held.push({ kind: 'oversized' });
+        else this.skipOversizedEvent();
+      }
       const code: StreamErrorCode = this.socketOpen ? 'CONNECTION_LOST' : 'CONNECTION_ERROR';
       const detail = error.code ? `${error.message} (${error.code})` : error.message;
       this.fail(socket, code, `${this.socketOpen ? 'stream connection broke' : 'cannot connect to the stream'}: ${detail}`, { cause: error });
@@ -407,6 +499,31 @@ export class StreamClient extends EventEmitter {
     this.connectTimer = setTimeout(() => {
       this.fail(socket, 'CONNECT_TIMEOUT', `the stream handshake did not complete within ${this.connectTimeoutMs} ms`);
     }, this.connectTimeoutMs);
+  }
+
+  private startWatchdog(socket: WebSocket): void {
+    this.clearTimer('watchdog');
+    this.watchdog = setTimeout(() => this.onHeartbeatTimeout(socket), this.heartbeatTimeoutMs);
+  }
+
+  /**
+   * Hands over the messages held during a pause, oldest first, until none is left or a
+   * listener pauses again. Held messages of a socket that has since gone are still delivered:
+   * they precede anything a reconnect brings, and its replay of the same seqs is dropped as
+   * duplicates.
+   */
+  private releaseHeld(): void {
+    if (this.releasingHeld) return;
+    this.releasingHeld = true;
+    try {
+      while (this.held.length > 0 && !this.pausedByConsumer && !this.closing) {
+        const next = this.held.shift() as HeldMessage;
+        if (next.kind === 'oversized') this.skipOversizedEvent();
+        else this.handleMessage(next.socket, next.data);
+      }
+    } finally {
+      this.releasingHeld = false;
+    }
   }
 
   private onHeartbeatTimeout(socket: WebSocket): void {

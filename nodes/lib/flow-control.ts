@@ -1,0 +1,243 @@
+/**
+ * Flow control: decides when the stream clients should stop reading because the Node-RED
+ * runtime cannot keep up, so a slow flow never makes events pile up in memory.
+ *
+ * Why event-loop delay, not a count of pending messages:
+ * - A Node-RED in-node hands each message to `node.send()` and never learns when (or whether)
+ *   the flow is done with it: messages are cloned, split, filtered, joined or delayed
+ *   downstream, and `done()` is per node, not per message of ours. A "sent minus completed"
+ *   counter would need a completion signal that does not exist, so it would be a guess.
+ * - Node-RED delivers every message through `setImmediate`. When a flow cannot keep up with the
+ *   CPU work, the queued deliveries make each turn of the event loop longer, which is exactly
+ *   what the event-loop delay measures (how late a 10 ms timer runs). The delay is
+ *   the honest, observable symptom of the backlog that hurts: memory and the latency of
+ *   everything else in the runtime (the editor, other flows, our own heartbeat answers).
+ * - Known limit: a flow that is slow because it waits for an external service (async I/O)
+ *   keeps the loop idle; its backlog lives in that node (pending HTTP requests, a queue in a
+ *   delay node) and is invisible here. Such flows need their own rate limit (e.g. the core
+ *   delay node in rate-limit mode, with its drop option).
+ *
+ * Behaviour ({@link FlowController}): every `sampleIntervalMs` (100 ms) it reads the delay
+ * (the worst lateness of the loop over the last interval). At or above `highDelayMs`
+ * (100 ms) every attached client is paused (`StreamClient.pause()`: the socket is not read,
+ * TCP flow control holds the server back, nothing buffers here). Once the delay has stayed at
+ * or below `lowDelayMs` (20 ms) for `resumeAfterMs` (500 ms), they are resumed. If the delay
+ * stays high for `maxPauseMs` (20 s) the lag is probably not ours to fix (another flow, a
+ * saturated host): the clients are resumed anyway and paused again at the next high sample, so
+ * events still trickle in, one sample interval of reading at a time, never unbounded. A pause
+ * loses nothing: if the server drops the silent socket meanwhile, the client reconnects from
+ * the last delivered seq + 1 and the server replays (a `'gap'` if its retention was exceeded).
+ */
+import { performance } from 'node:perf_hooks';
+
+/** Pause when the event-loop delay reaches this (100 ms): a healthy runtime stays in single-digit ms. */
+export const DEFAULT_HIGH_DELAY_MS = 100;
+/** Resume only once the delay is at or below this (20 ms): well below the high mark, so it does not flap. */
+export const DEFAULT_LOW_DELAY_MS = 20;
+/** How often the delay is read (100 ms). */
+export const DEFAULT_SAMPLE_INTERVAL_MS = 100;
+/** The delay must stay low this long (500 ms) before reading resumes. */
+export const DEFAULT_RESUME_AFTER_MS = 500;
+/**
+ * Longest pause (20 s) before resuming regardless of the delay. Below the ~60 s after which a
+ * server closes a socket whose heartbeats go unanswered (two missed 30 s heartbeats), so a
+ * briefly resumed client gets the chance to answer before it is dropped.
+ */
+export const DEFAULT_MAX_PAUSE_MS = 20_000;
+/** Tick interval of the event-loop delay probe (10 ms). */
+export const DEFAULT_DELAY_RESOLUTION_MS = 10;
+
+/** Anything that can stop and restart reading: a StreamClient. */
+export interface Pausable {
+  pause(): void;
+  resume(): void;
+}
+
+/** A source of event-loop delay readings. */
+export interface DelaySource {
+  /** The delay observed since the previous read, in ms (≥ 0); each read starts a new window. */
+  read(): number;
+  /** Stops measuring and releases the monitor. */
+  close(): void;
+}
+
+/**
+ * The default {@link DelaySource}: a timer that ticks every `resolutionMs` and records how late
+ * each tick ran; `read()` gives the worst lateness since the previous read, in ms, including a
+ * block still going on (time since the last tick beyond `resolutionMs`). An idle loop reads
+ * about 0-1 ms. The timer is unref'd and costs one tiny callback per `resolutionMs`.
+ *
+ * Why not node:perf_hooks `monitorEventLoopDelay`: its `reset()` (needed to get per-interval
+ * figures) discards the first interval measured after it, so a block that starts right after a
+ * reading goes unseen. A plain timer has no such blind spot.
+ *
+ * @param resolutionMs - tick interval in ms; default {@link DEFAULT_DELAY_RESOLUTION_MS} (10), at least 1.
+ * @param now - monotonic ms clock; default `performance.now`.
+ */
+export function eventLoopDelaySource(resolutionMs: number = DEFAULT_DELAY_RESOLUTION_MS, now: () => number = () => performance.now()): DelaySource {
+  const resolution = Math.max(1, Number.isFinite(resolutionMs) ? resolutionMs : DEFAULT_DELAY_RESOLUTION_MS);
+  let lastTickAt = now();
+  let worstLatenessMs = 0;
+  const ticker = setInterval(() => {
+    const tickAt = now();
+    worstLatenessMs = Math.max(worstLatenessMs, tickAt - lastTickAt - resolution);
+    lastTickAt = tickAt;
+  }, resolution);
+  ticker.unref();
+  return {
+    read() {
+      const blockedSoFar = now() - lastTickAt - resolution;
+      const delay = Math.max(0, worstLatenessMs, blockedSoFar);
+      worstLatenessMs = 0;
+      return delay;
+    },
+    close() {
+      clearInterval(ticker);
+    },
+  };
+}
+
+/** Why reading resumed: the delay stayed low, the pause hit `maxPauseMs`, or the controller stopped. */
+export type ResumeReason = 'calm' | 'max-pause' | 'stopped';
+
+export interface FlowControllerOptions {
+  /** Pause at or above this delay, ms; default {@link DEFAULT_HIGH_DELAY_MS} (100). */
+  highDelayMs?: number;
+  /** Counts as calm at or below this delay, ms; default {@link DEFAULT_LOW_DELAY_MS} (20). Clamped to ≤ highDelayMs. */
+  lowDelayMs?: number;
+  /** Interval between readings, ms; default {@link DEFAULT_SAMPLE_INTERVAL_MS} (100). */
+  sampleIntervalMs?: number;
+  /** Calm time needed before resuming, ms; default {@link DEFAULT_RESUME_AFTER_MS} (500). 0 = the first calm reading. */
+  resumeAfterMs?: number;
+  /** Longest pause before resuming regardless, ms; default {@link DEFAULT_MAX_PAUSE_MS} (20000). */
+  maxPauseMs?: number;
+  /** Called after the targets were paused, with the reading that caused it (for a status or a log line). */
+  onPause?: (info: { delayMs: number }) => void;
+  /** Called after the targets were resumed. */
+  onResume?: (info: { delayMs: number; pausedMs: number; reason: ResumeReason }) => void;
+  /** Creates the delay source on {@link FlowController.start}; default {@link eventLoopDelaySource}. Injected by tests. */
+  createDelaySource?: () => DelaySource;
+  /** ms clock; default `Date.now`. Injected by tests. */
+  now?: () => number;
+}
+
+function nonNegative(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/**
+ * Pauses the attached clients while the event loop lags, resumes them when it is calm again;
+ * see the module comment for the rules and why. One controller per runtime is enough (there
+ * is one event loop); attach every StreamClient to it.
+ */
+export class FlowController {
+  private readonly highDelayMs: number;
+  private readonly lowDelayMs: number;
+  private readonly sampleIntervalMs: number;
+  private readonly resumeAfterMs: number;
+  private readonly maxPauseMs: number;
+  private readonly options: FlowControllerOptions;
+  private readonly now: () => number;
+  private readonly targets = new Set<Pausable>();
+
+  private isPaused = false;
+  private pausedAt = 0;
+  /** Since when every reading has been calm, while paused; null when the last one was not. */
+  private calmSince: number | null = null;
+  private latestDelayMs = 0;
+  private source: DelaySource | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  /** @param options - see {@link FlowControllerOptions}. Nothing is measured until {@link start}. */
+  constructor(options: FlowControllerOptions = {}) {
+    this.options = { ...options };
+    this.highDelayMs = nonNegative(options.highDelayMs, DEFAULT_HIGH_DELAY_MS);
+    this.lowDelayMs = Math.min(this.highDelayMs, nonNegative(options.lowDelayMs, DEFAULT_LOW_DELAY_MS));
+    this.sampleIntervalMs = Math.max(1, nonNegative(options.sampleIntervalMs, DEFAULT_SAMPLE_INTERVAL_MS));
+    this.resumeAfterMs = nonNegative(options.resumeAfterMs, DEFAULT_RESUME_AFTER_MS);
+    this.maxPauseMs = nonNegative(options.maxPauseMs, DEFAULT_MAX_PAUSE_MS);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** True while the targets are paused. */
+  get paused(): boolean {
+    return this.isPaused;
+  }
+
+  /** The latest delay reading in ms (0 before the first). */
+  get lastDelayMs(): number {
+    return this.latestDelayMs;
+  }
+
+  /**
+   * Adds a target; it is paused at once if the controller is paused. Returns a function that
+   * removes it again, resuming it first if the controller had paused it (a detached client is
+   * never left paused by us).
+   */
+  attach(target: Pausable): () => void {
+    if (!this.targets.has(target)) {
+      this.targets.add(target);
+      if (this.isPaused) target.pause();
+    }
+    return () => {
+      if (!this.targets.delete(target)) return;
+      if (this.isPaused) target.resume();
+    };
+  }
+
+  /** Starts reading the delay every `sampleIntervalMs`. The timer never keeps the process alive. Idempotent. */
+  start(): void {
+    if (this.timer) return;
+    this.source = (this.options.createDelaySource ?? eventLoopDelaySource)();
+    this.timer = setInterval(() => {
+      if (this.source) this.observe(this.source.read());
+    }, this.sampleIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops measuring and, when paused, resumes every target (reason 'stopped'). Idempotent. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.source?.close();
+    this.source = null;
+    if (this.isPaused) this.resumeTargets('stopped');
+  }
+
+  /**
+   * Applies one delay reading, in ms: the decision step the timer runs every
+   * `sampleIntervalMs` (public so that other schedules and tests can drive it). Not paused:
+   * pause when `delayMs ≥ highDelayMs`. Paused: resume once readings have stayed
+   * `≤ lowDelayMs` for `resumeAfterMs`, or when the pause has lasted `maxPauseMs`.
+   */
+  observe(delayMs: number): void {
+    const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
+    this.latestDelayMs = delay;
+    const now = this.now();
+    if (!this.isPaused) {
+      if (delay >= this.highDelayMs) this.pauseTargets(now, delay);
+      return;
+    }
+    if (delay <= this.lowDelayMs) this.calmSince ??= now;
+    else this.calmSince = null;
+    if (this.calmSince !== null && now - this.calmSince >= this.resumeAfterMs) this.resumeTargets('calm');
+    else if (now - this.pausedAt >= this.maxPauseMs) this.resumeTargets('max-pause');
+  }
+
+  private pauseTargets(now: number, delayMs: number): void {
+    this.isPaused = true;
+    this.pausedAt = now;
+    this.calmSince = null;
+    for (const target of this.targets) target.pause();
+    this.options.onPause?.({ delayMs });
+  }
+
+  private resumeTargets(reason: ResumeReason): void {
+    this.isPaused = false;
+    this.calmSince = null;
+    const pausedMs = Math.max(0, this.now() - this.pausedAt);
+    // A copy: a resumed client's listeners may attach or detach targets meanwhile.
+    for (const target of [...this.targets]) target.resume();
+    this.options.onResume?.({ delayMs: this.latestDelayMs, pausedMs, reason });
+  }
+}

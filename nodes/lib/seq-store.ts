@@ -1,0 +1,302 @@
+/**
+ * SeqStore: the last delivered `seq` per subscription, kept in a small JSON file so that a
+ * Node-RED restart resumes the stream from it (`seq_start = seq + 1`) and the events that
+ * arrived while Node-RED was down are still delivered (as far as the server retains them).
+ *
+ * Memory first, disk throttled: {@link SeqStore.set} updates the in-memory map at once and
+ * schedules a write at most once per `throttleMs`; the latest values win. A crash loses at most
+ * the last `throttleMs` of progress, and the resume then re-requests those events: the server
+ * replays them again (at-least-once across a crash, exactly-once across a clean stop, because
+ * {@link SeqStore.close} flushes).
+ *
+ * Writes are atomic and never concurrent: the whole map goes to a temporary file in the same
+ * directory, is fsynced, then renamed over the data file, so a reader (or a crash) sees the
+ * old file or the new one, never a partial one. One write is in flight at a time; changes made
+ * meanwhile are written by the next one.
+ *
+ * File format: `{ "version": 1, "seqs": { "<key>": <seq>, … } }`.
+ *
+ * Keys are opaque strings chosen by the caller (a subscription name, or a hash of a stream
+ * key). They are written to disk in clear text: a key must never be a secret (never a raw
+ * stream key, token or password).
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/** Default minimum interval between two writes of the file (1 s). */
+export const DEFAULT_SEQ_STORE_THROTTLE_MS = 1000;
+/** Version number written to and expected in the file. */
+export const SEQ_STORE_FILE_VERSION = 1;
+/** A file larger than this (1 MiB) is not ours to parse: treated as corrupt. */
+const MAX_FILE_BYTES = 1024 * 1024;
+/** Longest accepted key (512 characters): keys are names or hashes, never documents. */
+const MAX_KEY_LENGTH = 512;
+/**
+ * Keys refused by {@link SeqStore.set} and ignored on load: harmless in the Map, but a
+ * hand-edited or hostile file should never get to play with prototype-shaped names.
+ */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/** After a failed write, the next attempt waits at least this long (1 s). */
+const FAILED_WRITE_RETRY_MS = 1000;
+/** File mode of the data file (owner read/write only): seqs are not secret, but nobody else's business. */
+const FILE_MODE = 0o600;
+
+export interface SeqStoreOptions {
+  /** Path of the JSON file. Its directory is created on the first write if missing. */
+  file: string;
+  /** Minimum interval between two writes, ms; default {@link DEFAULT_SEQ_STORE_THROTTLE_MS} (1000). 0 = write as soon as possible. */
+  throttleMs?: number;
+  /**
+   * Receives warnings: an unreadable or corrupt file on load (the store then starts empty),
+   * ignored entries, and background write failures (retried after `throttleMs`). Messages
+   * name the file and the problem, never a value of the file. Default: ignored.
+   */
+  onWarning?: (message: string) => void;
+}
+
+function isSeq(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isUsableKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH && !RESERVED_KEYS.has(key);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Persists the last delivered seq per key; see the module comment for the guarantees. */
+export class SeqStore {
+  private readonly file: string;
+  private readonly throttleMs: number;
+  private readonly warn: (message: string) => void;
+  private readonly seqs = new Map<string, number>();
+
+  /** Bumped by every change; a write covers the generation it snapshotted. */
+  private generation = 0;
+  private writtenGeneration = 0;
+  private writing: Promise<void> | null = null;
+  private lastWriteStartedAt = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | null = null;
+  private closePromise: Promise<void> | null = null;
+  /** True after a write failed, until one succeeds: retries then wait at least FAILED_WRITE_RETRY_MS. */
+  private writeFailing = false;
+  /** A background write failure was reported; no more warnings until a write succeeds. */
+  private failureWarned = false;
+
+  /** @param options - see {@link SeqStoreOptions}. Nothing is read until {@link load}. */
+  constructor(options: SeqStoreOptions) {
+    if (typeof options.file !== 'string' || options.file === '') throw new TypeError('SeqStore needs a file path');
+    this.file = path.resolve(options.file);
+    const throttle = options.throttleMs;
+    this.throttleMs = typeof throttle === 'number' && Number.isFinite(throttle) && throttle >= 0 ? throttle : DEFAULT_SEQ_STORE_THROTTLE_MS;
+    this.warn = options.onWarning ?? (() => undefined);
+  }
+
+  /**
+   * Reads the file into memory. A missing file means an empty store. A file that cannot be
+   * read or parsed, has another version, or is not the expected shape also gives an empty
+   * store, with a warning; it never rejects for that (it is overwritten by the next write).
+   * Entries whose key or seq is unusable are skipped with one warning. Keys already set in
+   * memory keep their value (they are newer than the file).
+   */
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ENOENT') return;
+      this.warn(`cannot read the seq store ${this.file}, starting empty: ${messageOf(error)}`);
+      return;
+    }
+    const seqs = this.parse(text);
+    if (seqs === null) return;
+    let skipped = 0;
+    for (const key of Object.keys(seqs)) {
+      const value = seqs[key];
+      if (!isUsableKey(key) || !isSeq(value)) {
+        skipped++;
+        continue;
+      }
+      if (!this.seqs.has(key)) this.seqs.set(key, value);
+    }
+    if (skipped > 0) this.warn(`ignored ${skipped} unusable entr${skipped === 1 ? 'y' : 'ies'} in the seq store ${this.file}`);
+  }
+
+  /** The `seqs` object of a well-formed file, or null (after a warning) when it is not one. */
+  private parse(text: string): Record<string, unknown> | null {
+    const corrupt = (why: string): null => {
+      this.warn(`the seq store ${this.file} is corrupt (${why}); starting empty, it will be rewritten`);
+      return null;
+    };
+    if (text.length > MAX_FILE_BYTES) return corrupt(`larger than ${MAX_FILE_BYTES} bytes`);
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return corrupt('not JSON');
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) return corrupt('not a JSON object');
+    const { version, seqs } = data as { version?: unknown; seqs?: unknown };
+    if (version !== SEQ_STORE_FILE_VERSION) return corrupt(`version is not ${SEQ_STORE_FILE_VERSION}`);
+    if (seqs === null || typeof seqs !== 'object' || Array.isArray(seqs)) return corrupt('"seqs" is not an object');
+    // JSON.parse makes own data properties (a "__proto__" key included): reading them is safe.
+    return seqs as Record<string, unknown>;
+  }
+
+  /** The last delivered seq stored for `key`, or null when none. */
+  get(key: string): number | null {
+    return this.seqs.get(key) ?? null;
+  }
+
+  /**
+   * Records `seq` as the last delivered seq of `key`: in memory at once, on disk by the next
+   * throttled write. After {@link close}, memory is still updated but nothing more is written.
+   *
+   * @throws TypeError when `key` is empty, longer than 512 characters or reserved
+   *   (`__proto__`, `constructor`, `prototype`), or `seq` is not a non-negative safe integer.
+   */
+  set(key: string, seq: number): void {
+    if (!isUsableKey(key)) throw new TypeError('SeqStore key must be a non-empty, non-reserved string of at most 512 characters');
+    if (!isSeq(seq)) throw new TypeError('SeqStore seq must be a non-negative safe integer');
+    if (this.seqs.get(key) === seq) return;
+    this.seqs.set(key, seq);
+    this.changed();
+  }
+
+  /** Forgets `key` (e.g. a deleted subscription); written like {@link set}. */
+  delete(key: string): void {
+    if (this.seqs.delete(key)) this.changed();
+  }
+
+  /**
+   * Writes now if anything changed since the last write (waiting for a write in flight
+   * first); resolves when every change made before the call is on disk.
+   *
+   * @throws the file system error when the write fails (the changes stay pending and are
+   *   retried by the next write).
+   */
+  async flush(): Promise<void> {
+    const target = this.generation;
+    this.clearTimer();
+    while (this.writtenGeneration < target) {
+      if (this.writing) await this.writing.catch(() => undefined /* this loop retries it, reporting its own failure */);
+      else await this.startWrite();
+    }
+    if (!this.closePromise) this.schedule();
+  }
+
+  /**
+   * Flushes and stops the timer. Idempotent: later calls return the same promise. After it,
+   * {@link set} and {@link delete} only change memory.
+   *
+   * @throws like {@link flush}.
+   */
+  close(): Promise<void> {
+    if (!this.closePromise) {
+      this.clearTimer();
+      this.closePromise = this.flush().finally(() => this.clearTimer());
+    }
+    return this.closePromise;
+  }
+
+  private changed(): void {
+    this.generation++;
+    if (!this.closePromise) this.schedule();
+  }
+
+  /** Arms the timer for the next write, unless one is armed or in flight (it re-schedules when done). */
+  private schedule(): void {
+    if (this.timer || this.writing || this.writtenGeneration >= this.generation) return;
+    // After a failure, retry no faster than FAILED_WRITE_RETRY_MS even with throttleMs 0 (no hot loop).
+    const gapMs = this.writeFailing ? Math.max(this.throttleMs, FAILED_WRITE_RETRY_MS) : this.throttleMs;
+    const waitMs = Math.max(0, this.lastWriteStartedAt + gapMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.startWrite().catch((error: unknown) => {
+        // One warning per failure streak, not one per retry (a read-only disk would flood the log).
+        if (!this.failureWarned) this.warn(`cannot write the seq store ${this.file} (will retry): ${messageOf(error)}`);
+        this.failureWarned = true;
+      });
+    }, waitMs);
+    // A pending write must not keep the process alive; close() is what makes it durable.
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Starts one write of the current map; rejects with its error. Only called when none is in flight. */
+  private startWrite(): Promise<void> {
+    const generation = this.generation;
+    const text = this.serialise();
+    this.lastWriteStartedAt = Date.now();
+    const writing = writeFileAtomically(this.file, text).then(
+      () => {
+        this.writtenGeneration = Math.max(this.writtenGeneration, generation);
+        this.writeFailing = false;
+        this.failureWarned = false;
+      },
+      (error: unknown) => {
+        this.writeFailing = true;
+        throw error;
+      },
+    );
+    this.writing = writing;
+    const settle = () => {
+      this.writing = null;
+      // Changes made during the write (or a failed write) go out with the next one.
+      if (!this.closePromise) this.schedule();
+    };
+    writing.then(settle, settle);
+    return writing;
+  }
+
+  private serialise(): string {
+    // A null-prototype object: every key is a plain own property, whatever its name.
+    const seqs: Record<string, number> = Object.create(null) as Record<string, number>;
+    for (const [key, seq] of this.seqs) seqs[key] = seq;
+    return `${JSON.stringify({ version: SEQ_STORE_FILE_VERSION, seqs })}\n`;
+  }
+}
+
+/**
+ * Replaces `file` with `text` atomically: a temporary file in the same directory (same file
+ * system, so rename is atomic), fsynced before the rename, and the directory fsynced after it
+ * so the rename itself survives a power cut. The temporary file is removed on failure.
+ */
+async function writeFileAtomically(file: string, text: string): Promise<void> {
+  const directory = path.dirname(file);
+  await fs.mkdir(directory, { recursive: true });
+  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await fs.open(temporary, 'wx', FILE_MODE);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, file);
+  } catch (error) {
+    await fs.rm(temporary, { force: true }).catch(() => undefined /* the original error is the one worth reporting */);
+    throw error;
+  }
+  await syncDirectory(directory);
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // Not supported everywhere (Windows cannot open a directory): the rename is still atomic.
+  } finally {
+    await handle?.close().catch(() => undefined /* closing a read-only directory handle has nothing to lose */);
+  }
+}
