@@ -177,9 +177,9 @@ function checkCustomUrl(
   try {
     url = new URL(text);
   } catch {
-    // Echo the text only when it cannot hold a user:password@ part.
-    const shown = text.includes('@') ? '' : ` "${text.length > 80 ? `${text.slice(0, 80)}…` : text}"`;
-    throw new EndpointError('BAD_URL', `${label}${shown} is not a valid URL`);
+    // Never quote the text: a stream key or password pasted into the field (or a URL without
+    // its scheme, `host/stream?stream_key=…`) would end up in logs and Catch messages.
+    throw new EndpointError('BAD_URL', `${label} is not a valid URL (expected ${secure}//host${label === 'stream URL' ? '/stream' : ''})`);
   }
   if (url.protocol !== secure && url.protocol !== plain) {
     throw new EndpointError('BAD_URL', `${label} must start with ${secure}// or ${plain}//, got ${url.protocol}//`);

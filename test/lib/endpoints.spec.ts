@@ -162,7 +162,7 @@ describe('endpoints', () => {
     const refused: Array<[string, EndpointOptions['custom'] & object, boolean, EndpointErrorCode, RegExp]> = [
       ['no stream URL', { apiUrl: 'https://dss.example.com' }, false, 'BAD_URL', /needs a stream URL/],
       ['an empty stream URL', { streamUrl: '  ' }, false, 'BAD_URL', /needs a stream URL/],
-      ['text that is not a URL', { streamUrl: 'not a url' }, false, 'BAD_URL', /stream URL "not a url" is not a valid URL/],
+      ['text that is not a URL', { streamUrl: 'not a url' }, false, 'BAD_URL', /^stream URL is not a valid URL \(expected wss:\/\/host\/stream\)$/],
       ['https as the stream scheme', { streamUrl: 'https://dss.example.com/stream' }, false, 'BAD_URL', /must start with wss:\/\/ or ws:\/\//],
       ['wss as the API scheme', { streamUrl: 'wss://h/stream', apiUrl: 'wss://h' }, false, 'BAD_URL', /DSS API URL must start with https:\/\//],
       ['ftp as the user-service scheme', { streamUrl: 'wss://h/stream', userUrl: 'ftp://h' }, false, 'BAD_URL', /user service URL/],
