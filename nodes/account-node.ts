@@ -1,7 +1,9 @@
 /**
  * `ayla-dss-account`: the config node. It turns its properties into endpoints and credentials,
  * and owns a {@link StreamHub} (created with the first in-node that registers) holding the
- * session and one StreamClient per subscription.
+ * session and one StreamClient per subscription. With the hub it leases the runtime's resume
+ * store (resume-store.ts: the last delivered seq per stream, in Node-RED's user directory) and
+ * gives it back, flushed, when it closes.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { CLIENT_TYPES, EndpointError, isLoopbackHost, resolveEndpoints, type ClientType, type Endpoints } from './lib/endpoints';
@@ -13,6 +15,7 @@ import {
   type AccountCredentials,
   type AccountNodeProperties,
 } from './node-options';
+import { leaseResumeStore, type ResumeStoreLease } from './resume-store';
 import { MissingEnvironmentError, resolveCredential } from './secrets';
 import { HubConfigError, StreamHub, type Registration, type StreamListener, type StreamRequest } from './stream-hub';
 
@@ -128,6 +131,7 @@ export function registerAccountNode(RED: NodeAPI): void {
   function startAccountNode(node: WritableAccountNode, config: AccountNodeDef): void {
     let resolved: ResolvedAccount | null = null;
     let hub: StreamHub | null = null;
+    let resumeLease: ResumeStoreLease | null = null;
     node.configProblem = null;
     node.clientType = 'cloud';
     try {
@@ -146,12 +150,17 @@ export function registerAccountNode(RED: NodeAPI): void {
         throw new HubConfigError(problem.code, problem.params.detail ?? problem.code, problem.params);
       }
       if (!hub) {
+        const userDir = (RED.settings as unknown as { userDir?: unknown }).userDir;
+        resumeLease = leaseResumeStore(userDir, (message) => node.warn(message));
         hub = new StreamHub({
           endpoints: resolved.endpoints,
           clientType: resolved.clientType,
           credentials: resolved.credentials,
           heartbeatTimeoutMs: resolved.heartbeatTimeoutMs,
           log: (line) => node.debug(line),
+          info: (line) => node.log(line),
+          resumeStore: resumeLease.store,
+          resumeReady: resumeLease.ready,
         });
       }
       return hub.register(request, listener);
@@ -159,17 +168,24 @@ export function registerAccountNode(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       const closing = hub;
+      const lease = resumeLease;
       hub = null;
+      resumeLease = null;
       resolved = null;
       node.configProblem = { code: 'CLOSED', params: {} };
       if (!closing) {
         done();
         return;
       }
-      closing.close().then(done, (error: Error) => {
-        node.debug(`closing the account failed: ${error.message}`);
-        done();
-      });
+      // Streams first (their last positions land in the store), then the store is flushed.
+      closing
+        .close()
+        .catch((error: Error) => node.debug(`closing the account failed: ${error.message}`))
+        .then(() => lease?.release())
+        .then(done, (error: Error) => {
+          node.debug(`saving the stream positions failed: ${error.message}`);
+          done();
+        });
     });
   }
 

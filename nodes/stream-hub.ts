@@ -11,9 +11,18 @@
  *   from the flow (not on restart or redeploy), after {@link DEFAULT_DELETE_GRACE_MS} so that a
  *   node re-registering the same subscription (a "modified nodes" deploy) cancels it; when the
  *   hub itself closes, pending deletions run at once, inside the bounded close;
- * - sessions, found subscriptions and the last delivered seq per stream key outlive one hub
- *   (module-level, per account identity), so a redeploy neither signs in again nor re-creates
- *   subscriptions nor loses the stream position.
+ * - sessions and found subscriptions outlive one hub (module-level, per account identity), so a
+ *   redeploy neither signs in again nor re-creates subscriptions;
+ * - the last delivered seq of every stream lives in a {@link ResumeStore} (resume-store.ts: a
+ *   file in Node-RED's user directory), so a reconnect, a redeploy and a restart all resume
+ *   from it. Keys are `<scope>:<subscription name>` for auto sources (plus
+ *   `…#subscription` = the id the position belongs to) and `key:<fingerprint>` for stream keys;
+ *   never a secret. Mobile subscriptions are re-created per connect and have no position.
+ *
+ * Flow control: one {@link FlowController} per runtime (module level) pauses every
+ * StreamClient while the event loop lags (a flow that cannot keep up) and resumes them when it
+ * is calm; the server then holds the events back (TCP) or replays them after a reconnect. It
+ * starts with the first stream of the runtime and stops with the last.
  */
 import type { AylaEvent, EventType } from './lib/events';
 import type { Endpoints, ClientType } from './lib/endpoints';
@@ -21,8 +30,12 @@ import { normaliseEvent, type NormalisedEvent } from './lib/normalise';
 import { AylaApiError } from './lib/http';
 import { Session, type Credentials } from './lib/session';
 import { SubscriptionClient, subscriptionName, type Subscription, type SubscriptionSpec } from './lib/subscriptions';
-import { StreamClient, type StateInfo, type StreamEventInfo } from './lib/stream';
+import { StreamClient, type StateInfo, type StreamEventInfo, type StreamGap } from './lib/stream';
+import { FlowController } from './lib/flow-control';
+import { MemoryResumeStore, type ResumeStore } from './resume-store';
 import { fingerprint } from './secrets';
+
+export type { ResumeStore } from './resume-store';
 
 /** How long a removed node's subscription survives, waiting for a re-registration (5 s). */
 export const DEFAULT_DELETE_GRACE_MS = 5000;
@@ -78,6 +91,10 @@ export interface StreamProblem {
   error?: Error;
   /** Parameters for the catalog text: excerpt, seq, expected, received, count, eventType. */
   params: Record<string, string | number>;
+  /** A malformed frame or invalid event: listeners count it (their status shows the count). */
+  invalid?: true;
+  /** Count it, do not report it: the report cap of {@link MAX_PROBLEMS_PER_WINDOW} was reached. */
+  silent?: true;
 }
 
 /** One registered in-node, as the hub sees it. */
@@ -95,13 +112,6 @@ export interface Registration {
   release(removed: boolean): void;
 }
 
-/** Where the last delivered seq is kept between StreamClients. Issue 5 plugs a persistent store in here. */
-export interface ResumeStore {
-  /** The next seq wanted for a stream key fingerprint, if known. */
-  nextSeq(keyPrint: string): number | undefined;
-  delivered(keyPrint: string, seq: number): void;
-}
-
 export interface StreamHubOptions {
   endpoints: Endpoints;
   clientType: ClientType;
@@ -111,29 +121,84 @@ export interface StreamHubOptions {
   heartbeatTimeoutMs: number;
   /** Default {@link DEFAULT_DELETE_GRACE_MS}. */
   deleteGraceMs?: number;
-  /** Log line sink for the Node-RED log (no secrets are ever passed). */
+  /** Debug log line sink (no secrets are ever passed). */
   log?: (line: string) => void;
-  /** Default: an in-process store shared by every hub of the same account identity. */
+  /** Info log line sink, for flow control pauses and resumes (no secrets); default: `log`. */
+  info?: (line: string) => void;
+  /** Keeps the last delivered seq per stream; default: an in-memory store of this module (a redeploy resumes, a restart does not). */
   resumeStore?: ResumeStore;
+  /** Streams start once this resolves (the resume store is loaded); default: at once. Must not reject. */
+  resumeReady?: Promise<void>;
 }
 
 /** Per account identity, kept across redeploys (module level). */
-class AccountMemory implements ResumeStore {
+class AccountMemory {
   session: Session | null = null;
   readonly subscriptions = new Map<string, Subscription>();
-  private readonly seqByKey = new Map<string, number>();
   users = 0;
   lastUsedAt = Date.now();
-
-  nextSeq(keyPrint: string): number | undefined {
-    return this.seqByKey.get(keyPrint);
-  }
-  delivered(keyPrint: string, seq: number): void {
-    this.seqByKey.set(keyPrint, seq + 1);
-  }
 }
 
 const memories = new Map<string, AccountMemory>();
+/** The default {@link ResumeStore}: in memory, runtime-wide. */
+const defaultResumeStore = new MemoryResumeStore();
+
+/**
+ * Forgets every session and found subscription of this module, as a process restart would.
+ * For tests that restart Node-RED inside one process; never called by the nodes.
+ *
+ * @internal
+ */
+export function forgetAccountMemoryForTests(): void {
+  for (const [identity, memory] of memories) if (memory.users === 0) memories.delete(identity);
+}
+
+/** The runtime's flow controller, alive while at least one StreamClient is attached. */
+let flowController: FlowController | null = null;
+/** Attached clients and the info log of the hub that owns each (pause lines go to one of them). */
+const flowTargets = new Map<StreamClient, (line: string) => void>();
+
+function logFlowControl(line: string): void {
+  const first = flowTargets.values().next();
+  if (!first.done) first.value(line);
+}
+
+/**
+ * Attaches a client to the runtime's flow controller, starting it with the first client.
+ * Returns the detach function; the last detach stops the controller (no timer is left).
+ */
+function attachToFlowControl(client: StreamClient, info: (line: string) => void): () => void {
+  if (!flowController) {
+    flowController = new FlowController({
+      onPause: ({ delayMs }) =>
+        logFlowControl(`flow control: the event loop lags ${Math.round(delayMs)} ms, pausing ${flowTargets.size} stream(s); the server holds the events back`),
+      onResume: ({ pausedMs, reason }) => logFlowControl(`flow control: resuming ${flowTargets.size} stream(s) after ${Math.round(pausedMs)} ms (${reason})`),
+    });
+    flowController.start();
+  }
+  const controller = flowController;
+  flowTargets.set(client, info);
+  const detach = controller.attach(client);
+  let detached = false;
+  return () => {
+    if (detached) return;
+    detached = true;
+    detach();
+    flowTargets.delete(client);
+    if (flowTargets.size === 0 && flowController === controller) {
+      controller.stop();
+      flowController = null;
+    }
+  };
+}
+
+/**
+ * The runtime's flow control, for diagnostics and tests: whether the controller runs, how many
+ * clients it holds, and whether they are paused.
+ */
+export function flowControlState(): { running: boolean; clients: number; paused: boolean } {
+  return { running: flowController !== null, clients: flowTargets.size, paused: flowController?.paused ?? false };
+}
 
 function memoryFor(identity: string): AccountMemory {
   const now = Date.now();
@@ -185,7 +250,10 @@ async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
 /** One StreamClient and the listeners sharing it. */
 class SharedStream {
   readonly listeners = new Set<StreamListener>();
-  readonly client: StreamClient;
+  /** Null until the resume store is loaded, and after close. */
+  private client: StreamClient | null = null;
+  private detachFlowControl: (() => void) | null = null;
+  private closed = false;
   /** Auto source: the subscription currently used; cleared to force a re-find after a refused upgrade. */
   subscription: Subscription | null = null;
   private status: StreamStatus = { state: 'connecting' };
@@ -196,7 +264,10 @@ class SharedStream {
   private problemsInWindow = 0;
   private suppressed = 0;
   private readonly warnedTypes = new Set<string>();
-  private keyPrint: string | null;
+  /** Resume store key of this stream's position; null when it has none (mobile). */
+  private readonly positionKey: string | null;
+  /** Auto source: resume store key of the subscription id the position belongs to. */
+  private readonly subscriptionIdKey: string | null;
 
   constructor(
     readonly id: string,
@@ -205,30 +276,82 @@ class SharedStream {
     private readonly memory: AccountMemory,
     private readonly resume: ResumeStore,
   ) {
-    const knownKey =
-      request.source === 'key' ? request.streamKey : (memory.subscriptions.get(subscriptionName(request.spec))?.stream_key ?? null);
-    this.keyPrint = knownKey === null ? null : fingerprint(knownKey);
-    if (request.source === 'auto') this.subscription = memory.subscriptions.get(subscriptionName(request.spec)) ?? null;
-    const resumeFromSeq = this.keyPrint === null ? undefined : resume.nextSeq(this.keyPrint);
-    this.client = new StreamClient({
-      streamUrl: hub.endpoints.streamUrl,
-      getStreamKey: () => this.streamKey(),
+    if (request.source === 'key') {
+      this.positionKey = `key:${fingerprint(request.streamKey)}`;
+      this.subscriptionIdKey = null;
+    } else if (hub.clientType === 'mobile') {
+      // A mobile subscription is re-created on every connect: its seqs start over each time.
+      this.positionKey = null;
+      this.subscriptionIdKey = null;
+    } else {
+      const name = subscriptionName(request.spec);
+      this.subscription = memory.subscriptions.get(name) ?? null;
+      this.positionKey = `${hub.resumeScope}:${name}`;
+      this.subscriptionIdKey = `${this.positionKey}#subscription`;
+    }
+  }
+
+  /** Starts the StreamClient once the resume store is loaded. */
+  start(): void {
+    const begin = () => {
+      if (!this.closed) this.startClient(this.storedResumePoint());
+    };
+    this.hub.resumeReady.then(begin, begin);
+  }
+
+  /** The first seq to ask for, from the resume store; undefined to start live. */
+  private storedResumePoint(): number | undefined {
+    if (this.positionKey === null) return undefined;
+    const last = this.resume.get(this.positionKey);
+    if (last === null) return undefined;
+    if (this.subscriptionIdKey !== null) {
+      const storedId = this.resume.get(this.subscriptionIdKey);
+      if (this.subscription && storedId !== null && storedId !== this.subscription.id) {
+        // The position belongs to a subscription that has since been replaced: read the new one from its start.
+        this.resume.delete(this.positionKey);
+        this.resume.set(this.subscriptionIdKey, this.subscription.id);
+        return 0;
+      }
+      // After a restart the subscription is only found at the first connect: streamKey() checks it then.
+    }
+    return last + 1;
+  }
+
+  private startClient(resumeFromSeq: number | undefined): void {
+    const request = this.request;
+    const client: StreamClient = new StreamClient({
+      streamUrl: this.hub.endpoints.streamUrl,
+      getStreamKey: (): Promise<string> => this.streamKey(client),
       eventType: request.source === 'auto' ? request.spec.eventType : undefined,
-      heartbeatTimeoutMs: hub.heartbeatTimeoutMs,
+      heartbeatTimeoutMs: this.hub.heartbeatTimeoutMs,
       ...(request.source === 'auto' ? { authRetryDelayMs: AUTO_AUTH_RETRY_DELAY_MS } : {}),
       ...(resumeFromSeq === undefined ? {} : { resumeFromSeq }),
     });
-    this.client.on('state', (info: StateInfo) => this.onState(info));
-    this.client.on('event', (info: StreamEventInfo) => this.onEvent(info));
-    this.client.on('gap', (gap: { expected: number; received: number }) =>
-      this.broadcastProblem({ level: 'warn', code: 'GAP', params: { expected: gap.expected, last: gap.received - 1, missing: gap.received - gap.expected } }),
-    );
-    this.client.on('invalid', (error: Error & { code?: string; excerpt?: string; path?: string }) => this.onInvalid(error));
-    this.client.on('error', (error: Error & { code?: string }) => this.onConnectionError(error));
+    client.on('state', (info: StateInfo) => this.onState(info));
+    client.on('event', (info: StreamEventInfo) => this.onEvent(info));
+    client.on('gap', (gap: StreamGap) => this.onGap(gap));
+    client.on('invalid', (error: Error & { code?: string; excerpt?: string; path?: string }) => this.onInvalid(client, error));
+    client.on('error', (error: Error & { code?: string }) => this.onConnectionError(error));
+    this.client = client;
+    this.detachFlowControl = attachToFlowControl(client, (line) => this.hub.info(line));
+    client.start();
   }
 
-  start(): void {
-    this.client.start();
+  /**
+   * Closes the current client and forgets it. Its events stop at once; its final 'closed' state
+   * reaches the listeners only when `announce` (a replaced client must not flash "disconnected").
+   */
+  private stopClient(announce: boolean): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    this.detachFlowControl?.();
+    this.detachFlowControl = null;
+    if (!client) return Promise.resolve();
+    client.removeAllListeners('event');
+    client.removeAllListeners('gap');
+    client.removeAllListeners('invalid');
+    if (!announce) client.removeAllListeners('state');
+    return client.close().finally(() => client.removeAllListeners());
   }
 
   add(listener: StreamListener): void {
@@ -237,9 +360,10 @@ class SharedStream {
   }
 
   /** Called before every connect. Auto: reuse the found subscription; mobile: a fresh one each time (PROTOCOL.md §4). */
-  private async streamKey(): Promise<string> {
+  private async streamKey(client: StreamClient): Promise<string> {
     const request = this.request;
     if (request.source === 'key') return request.streamKey;
+    let subscription: Subscription;
     try {
       const subscriptions = this.hub.subscriptionClient();
       const name = subscriptionName(request.spec);
@@ -249,10 +373,8 @@ class SharedStream {
         this.subscription = await subscriptions.findOrCreate(request.spec);
         this.memory.subscriptions.set(name, this.subscription);
       }
+      subscription = this.subscription;
       this.stickyFailure = null;
-      const key = this.subscription.stream_key;
-      this.keyPrint = fingerprint(key);
-      return key;
     } catch (error) {
       const code = error instanceof HubConfigError || error instanceof AylaApiError ? error.code : codeOf(error, 'KEY_ERROR');
       if (error instanceof HubConfigError) this.setSticky({ state: 'config-error', code });
@@ -260,6 +382,34 @@ class SharedStream {
       this.reportOnce(code, error as Error);
       throw error;
     }
+    const changed = this.bindPosition(subscription);
+    if (changed && client === this.client && !this.closed) {
+      // Another subscription than the one the position belonged to (deleted on the server and
+      // re-created, mid-stream or while Node-RED was down). Its seqs started over: read it from
+      // its beginning, so the events published between its creation and this connect are not
+      // lost, and a stale seq_start cannot make its first events look like duplicates. The
+      // current client is closed, so the error thrown below is never reported (its attempt is
+      // stale when it sees it).
+      this.hub.log(`subscription ${subscription.name} was re-created (id ${subscription.id}): reading it from seq 0`);
+      void this.stopClient(false);
+      this.startClient(0);
+      throw new Error('superseded by a new stream client');
+    }
+    return subscription.stream_key;
+  }
+
+  /**
+   * Ties the stored position to `subscription` (auto, cloud). Returns true when the position
+   * belonged to another, known subscription (it is then forgotten); false when it was already
+   * this one's, or when no subscription was recorded yet (first use: the stream starts live).
+   */
+  private bindPosition(subscription: Subscription): boolean {
+    if (this.positionKey === null || this.subscriptionIdKey === null) return false;
+    const storedId = this.resume.get(this.subscriptionIdKey);
+    if (storedId === subscription.id) return false;
+    this.resume.delete(this.positionKey);
+    this.resume.set(this.subscriptionIdKey, subscription.id);
+    return storedId !== null;
   }
 
   private setSticky(status: StreamStatus): void {
@@ -294,7 +444,7 @@ class SharedStream {
   }
 
   private onEvent(info: StreamEventInfo): void {
-    if (this.keyPrint !== null) this.resume.delivered(this.keyPrint, info.seq);
+    if (this.positionKey !== null) this.resume.set(this.positionKey, info.seq);
     const type = info.event.metadata.event_type;
     const targets = [...this.listeners].filter((listener) => listener.eventType === type);
     if (targets.length === 0) {
@@ -310,7 +460,7 @@ class SharedStream {
     try {
       normalised = normaliseEvent(info.event);
     } catch (error) {
-      this.onInvalid(error as Error);
+      this.onInvalid(null, error as Error);
       return;
     }
     targets.forEach((listener, index) => {
@@ -326,7 +476,21 @@ class SharedStream {
     });
   }
 
-  private onInvalid(error: Error & { code?: string; excerpt?: string; path?: string }): void {
+  /**
+   * Retention exceeded (or a jump in seq): every listener hears once which seqs were lost.
+   * Delivery carries on from `gap.received`.
+   */
+  private onGap(gap: StreamGap): void {
+    const last = gap.received - 1;
+    this.hub.log(`stream ${this.id}: seqs ${gap.expected}-${last} were not replayed by the server`);
+    this.broadcastProblem({ level: 'warn', code: 'GAP', params: { expected: gap.expected, last, missing: gap.received - gap.expected } });
+  }
+
+  private onInvalid(client: StreamClient | null, error: Error & { code?: string; excerpt?: string; path?: string }): void {
+    // An invalid event with a readable seq moved the position on: store it, or a restart would
+    // fetch the same bad event again.
+    const lastSeq = client?.lastSeq ?? null;
+    if (this.positionKey !== null && lastSeq !== null) this.resume.set(this.positionKey, lastSeq);
     const now = Date.now();
     if (now - this.problemWindowStart > PROBLEM_WINDOW_MS) {
       if (this.suppressed > 0) this.broadcastProblem({ level: 'warn', code: 'SUPPRESSED', params: { count: this.suppressed } });
@@ -334,15 +498,18 @@ class SharedStream {
       this.problemsInWindow = 0;
       this.suppressed = 0;
     }
-    if (this.problemsInWindow >= MAX_PROBLEMS_PER_WINDOW) {
-      this.suppressed += 1;
-      return;
-    }
-    this.problemsInWindow += 1;
     const params: Record<string, string | number> = {};
     if (typeof error.excerpt === 'string') params.excerpt = error.excerpt;
     if (typeof error.path === 'string') params.path = error.path;
-    this.broadcastProblem({ level: 'error', code: codeOf(error, 'INVALID_EVENT'), error, params });
+    const problem: StreamProblem = { level: 'error', code: codeOf(error, 'INVALID_EVENT'), error, params, invalid: true };
+    if (this.problemsInWindow >= MAX_PROBLEMS_PER_WINDOW) {
+      this.suppressed += 1;
+      // Still counted in every status; only the log and the Catch nodes are spared the flood.
+      this.broadcastProblem({ ...problem, silent: true });
+      return;
+    }
+    this.problemsInWindow += 1;
+    this.broadcastProblem(problem);
   }
 
   private onConnectionError(error: Error & { code?: string }): void {
@@ -370,9 +537,8 @@ class SharedStream {
   }
 
   async close(): Promise<void> {
-    this.client.removeAllListeners('event');
-    await this.client.close();
-    this.client.removeAllListeners();
+    this.closed = true;
+    await this.stopClient(true);
   }
 }
 
@@ -384,8 +550,17 @@ export class StreamHub {
   private readonly credentials: Credentials | null;
   private readonly deleteGraceMs: number;
   private readonly logLine: (line: string) => void;
+  private readonly infoLine: (line: string) => void;
   private readonly memory: AccountMemory;
   private readonly resume: ResumeStore;
+  /** Streams start once this resolves (the resume store is loaded). */
+  readonly resumeReady: Promise<void>;
+  /**
+   * Prefix of the resume store keys of auto sources: a fingerprint of what makes a
+   * subscription name mean one subscription (service URLs, client type, e-mail). The password
+   * is left out on purpose: changing it must not lose the stream positions.
+   */
+  readonly resumeScope: string;
   private readonly streams = new Map<string, SharedStream>();
   private readonly pendingDeletions = new Map<string, { timer: NodeJS.Timeout; spec: SubscriptionSpec; subscription: Subscription | null }>();
   private readonly runningDeletions = new Set<Promise<void>>();
@@ -399,6 +574,7 @@ export class StreamHub {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs;
     this.deleteGraceMs = options.deleteGraceMs ?? DEFAULT_DELETE_GRACE_MS;
     this.logLine = options.log ?? (() => undefined);
+    this.infoLine = options.info ?? this.logLine;
     // The identity covers everything that makes a session or a subscription differ; secrets
     // only enter through a one-way fingerprint.
     const c = options.credentials;
@@ -406,7 +582,10 @@ export class StreamHub {
       JSON.stringify([options.endpoints, options.clientType, c?.email ?? '', c ? fingerprint(`${c.password}\u0000${c.appId}\u0000${c.appSecret}`) : '']),
     );
     this.memory = memoryFor(identity);
-    this.resume = options.resumeStore ?? this.memory;
+    this.resume = options.resumeStore ?? defaultResumeStore;
+    this.resumeReady = options.resumeReady ?? Promise.resolve();
+    const { streamUrl, apiUrl, userUrl } = options.endpoints;
+    this.resumeScope = fingerprint(JSON.stringify([streamUrl, apiUrl ?? '', userUrl ?? '', options.clientType, c?.email ?? '']));
   }
 
   /** Number of live StreamClients (one per distinct subscription in use). */
@@ -414,9 +593,14 @@ export class StreamHub {
     return this.streams.size;
   }
 
-  /** @internal log sink used by the shared streams. */
+  /** @internal debug log sink used by the shared streams. */
   log(line: string): void {
     this.logLine(line);
+  }
+
+  /** @internal info log sink used by flow control. */
+  info(line: string): void {
+    this.infoLine(line);
   }
 
   /**
@@ -516,6 +700,9 @@ export class StreamHub {
     const client = this.subscriptionClient();
     const name = subscriptionName(spec);
     this.memory.subscriptions.delete(name);
+    // A deleted subscription has no position worth keeping.
+    this.resume.delete(`${this.resumeScope}:${name}`);
+    this.resume.delete(`${this.resumeScope}:${name}#subscription`);
     // The known one, plus any namesakes a previous runtime left behind.
     const ids = new Set<number>(known ? [known.id] : []);
     for (const subscription of await client.list()) if (subscription.name === name) ids.add(subscription.id);

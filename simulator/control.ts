@@ -12,7 +12,7 @@ import type { DeviceApi } from './device-api';
 import { coerceWrittenValue, SYSTEM_USER_UUID, type DeviceRegistry, type UnsequencedEvent, type VirtualDevice } from './devices';
 import { completeEvent } from './event-injection';
 import { isMalformedKind, malformedFrame, MALFORMED_KINDS } from './faults';
-import { decodePathSegment, errorString, errorsString, readJsonBody, sendJson, stringField, type RoutedRequest } from './http-io';
+import { MAX_CONTROL_BODY_BYTES, decodePathSegment, errorString, errorsString, readJsonBody, sendJson, stringField, type RoutedRequest } from './http-io';
 import type { Random } from './prng';
 import type { StreamServer } from './stream';
 import type { SubscriptionEntry, SubscriptionStore } from './subscriptions';
@@ -83,7 +83,7 @@ export class ControlApi {
       return false;
     }
     if (method !== 'POST') return false;
-    const body = await readJsonBody(request.req);
+    const body = await readJsonBody(request.req, MAX_CONTROL_BODY_BYTES);
     const answer = this.post(path, body, request.query);
     if (answer === undefined) return false;
     const afterAnswer = answer.afterAnswer;

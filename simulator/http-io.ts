@@ -7,6 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Largest request body accepted (64 KiB): the real APIs take small JSON documents. */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+/** Largest body of a `/sim/` control request (8 MiB): tests inject whole frames, even ones beyond the stream's 1 MiB limit. */
+export const MAX_CONTROL_BODY_BYTES = 8 * 1024 * 1024;
 
 /** A request the router has matched: method, path without `.json`, query and raw objects. */
 export interface RoutedRequest {
@@ -62,14 +64,14 @@ export function acceptsJson(req: IncomingMessage): boolean {
   return /(^|[\s,])(application\/json|application\/\*|\*\/\*)([\s;,]|$)/i.test(accept);
 }
 
-/** Reads the whole body (at most {@link MAX_REQUEST_BODY_BYTES}) and parses it as JSON; empty means `{}`. */
-export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** Reads the whole body (at most `maxBytes`, default {@link MAX_REQUEST_BODY_BYTES}) and parses it as JSON; empty means `{}`. */
+export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_REQUEST_BODY_BYTES): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_REQUEST_BODY_BYTES) throw errorString(413, 'Request body is too large');
+    if (size > maxBytes) throw errorString(413, 'Request body is too large');
     chunks.push(buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();

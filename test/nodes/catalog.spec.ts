@@ -19,6 +19,8 @@ const CODES = [
   // node configuration and stream notices
   'NO_ACCOUNT', 'MISSING_CREDENTIALS', 'ENV_MISSING', 'MISSING_STREAM_KEY', 'MISSING_DSN', 'INVALID_SOURCE', 'INVALID_REGEX', 'INVALID_RULE',
   'CLOSED', 'GAP', 'UNEXPECTED_EVENT_TYPE', 'SUPPRESSED',
+  // admin routes (nodes/admin-routes.ts)
+  'NOT_JSON', 'STORED_CREDENTIALS_ELSEWHERE',
 ];
 
 describe('en-US catalog', () => {

@@ -17,6 +17,8 @@ export interface AdminRequest extends PromiseLike<{ status: number; body: Record
 /** The part of node-red-node-test-helper these tests use (the package ships no types). */
 export interface TestHelper {
   init(runtimePath: string, settings?: Record<string, unknown>): void;
+  /** Runtime settings (`RED.settings`) for the next load, merged over Node-RED's defaults; `{}` restores them. */
+  settings(userSettings: Record<string, unknown>): Record<string, unknown>;
   load(nodes: unknown, flow: FlowJson, credentials?: CredentialsJson): Promise<void>;
   unload(): Promise<void>;
   setFlows(flow: FlowJson, type?: 'full' | 'flows' | 'nodes', credentials?: CredentialsJson): Promise<void>;

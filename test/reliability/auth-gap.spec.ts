@@ -1,0 +1,154 @@
+/**
+ * Authentication failures, DSS REST errors and retention gaps through a real Node-RED runtime,
+ * counting requests through a proxy so that retry loops show up as numbers.
+ */
+import { strict as assert } from 'node:assert';
+import { startSimulator, type RunningSimulator } from '../../simulator/index';
+import { flowControlState, forgetAccountMemoryForTests } from '../../nodes/stream-hub';
+import { accountNode, aylaNodes, helper, helperNode, inNode, simState, waitFor } from '../nodes/support/flow-kit';
+import { CountingProxy, makeUserDir, PUMP_DSN, PUMP_MODEL, PUMP_PROPERTY, removeUserDir, sleep, startPump } from './support/reliability-kit';
+
+const STATUS = 'ayla-dss-account.status.';
+const ERRORS = 'ayla-dss-account.errors.';
+
+interface Recorders {
+  statuses: Array<{ fill?: string; text?: string }>;
+  errors: string[];
+  warnings: string[];
+  received: Array<{ payload: unknown }>;
+}
+
+function record(nodeId: string, outId = 'out'): Recorders {
+  const recorders: Recorders = { statuses: [], errors: [], warnings: [], received: [] };
+  const node = helper.getNode(nodeId) as unknown as NodeJS.EventEmitter;
+  node.on('call:status', (call: { args: unknown[] }) => recorders.statuses.push(call.args[0] as { text?: string }));
+  node.on('call:error', (call: { args: unknown[] }) => recorders.errors.push(String(call.args[0])));
+  node.on('call:warn', (call: { args: unknown[] }) => recorders.warnings.push(String(call.args[0])));
+  (helper.getNode(outId) as unknown as NodeJS.EventEmitter).on('input', (msg: { payload: unknown }) => recorders.received.push(msg));
+  return recorders;
+}
+
+const lastStatus = (r: Recorders) => r.statuses[r.statuses.length - 1] ?? {};
+
+describe('reliability: authentication, REST errors and retention gaps', function () {
+  this.timeout(30_000);
+  let sim: RunningSimulator;
+  let proxy: CountingProxy;
+  let userDir: string;
+
+  before(async () => {
+    sim = await startSimulator({ rate: 0, seed: 2, heartbeatMs: 300, ackDelayMs: 20, retention: 20 });
+    proxy = await new CountingProxy(sim).start();
+  });
+  after(async () => {
+    helper.settings({});
+    await proxy.close();
+    await sim.close();
+  });
+  beforeEach(async () => {
+    userDir = await makeUserDir();
+    helper.settings({ userDir });
+    // Every test finds or creates its subscription through the proxy, as after a restart.
+    forgetAccountMemoryForTests();
+    proxy.faults = [];
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await removeUserDir(userDir);
+  });
+
+  function viaProxy(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return accountNode(sim, { streamUrl: proxy.streamUrl, apiUrl: proxy.url, userUrl: proxy.url, heartbeatTimeout: 2, ...extra });
+  }
+  const pumpNode = (id = 'n1', extra: Record<string, unknown> = {}) =>
+    inNode('datapoint', id, { oemModel: PUMP_MODEL, dsns: PUMP_DSN, properties: PUMP_PROPERTY, ...extra });
+
+  it('key mode, upgrade refused with 401: red "authentication failed", one error, no quick retries', async () => {
+    await helper.load(aylaNodes, [viaProxy(), pumpNode('n1', { source: 'key' }), helperNode()], {
+      account1: { ...sim.account },
+      n1: { streamKey: 'ffffffffffffffffffffffffffffffff' },
+    });
+    const r = record('n1');
+    const upgradesBefore = proxy.count('UPGRADE');
+    await waitFor('a red authentication failed status', () => lastStatus(r).fill === 'red' && lastStatus(r).text === `${STATUS}auth-failed`);
+    await sleep(1500);
+    assert.deepEqual(r.errors, [`${ERRORS}AUTH_REFUSED`], 'exactly one clear error');
+    assert.equal(proxy.count('UPGRADE') - upgradesBefore, 1, 'no second attempt within 1.5 s (the key retry waits 60 s)');
+    assert.equal(lastStatus(r).fill, 'red', 'the status stays red');
+  });
+
+  it('auto mode, DSS REST answering 503: backoff, one error, then connected', async () => {
+    let failing = true;
+    proxy.faults = [{ pathPrefix: '/api/v1/subscriptions', status: 503, active: () => failing }];
+    const before = proxy.count('GET /api/v1/subscriptions') + proxy.count('POST /api/v1/subscriptions');
+    await helper.load(aylaNodes, [viaProxy(), pumpNode(), helperNode()], { account1: { ...sim.account } });
+    const r = record('n1');
+    await sleep(4000);
+    const during = proxy.count('GET /api/v1/subscriptions') + proxy.count('POST /api/v1/subscriptions') - before;
+    failing = false;
+    assert.ok(during >= 2 && during <= 4, `2 to 4 REST attempts in 4 s with backoff (got ${during})`);
+    assert.deepEqual(r.errors, [`${ERRORS}SERVER_ERROR`], 'the 5xx is reported once, not per retry');
+    await waitFor('a green status after the REST API recovered', () => lastStatus(r).fill === 'green', 10_000);
+    assert.equal((await simState(sim)).sockets, 1);
+  });
+
+  it('sign-in refused (the password changed): red status, one error, slow retries, recovers when sign-in works again', async () => {
+    let refused = true;
+    proxy.faults = [{ pathPrefix: '/users/sign_in', status: 401, active: () => refused }];
+    const before = proxy.count('POST /users/sign_in');
+    await helper.load(aylaNodes, [viaProxy(), pumpNode(), helperNode()], { account1: { ...sim.account } });
+    const r = record('n1');
+    await waitFor('a red authentication failed status', () => lastStatus(r).fill === 'red' && lastStatus(r).text === `${STATUS}auth-failed`);
+    await sleep(2000);
+    assert.equal(proxy.count('POST /users/sign_in') - before, 1, 'one sign-in attempt, then a pause (an Ayla account locks after five failures)');
+    assert.deepEqual(r.errors, [`${ERRORS}BAD_CREDENTIALS`]);
+    refused = false;
+    await waitFor('a green status once the sign-in works again', () => lastStatus(r).fill === 'green', 10_000);
+    assert.equal(proxy.count('POST /users/sign_in') - before, 2, 'exactly one more sign-in');
+  });
+
+  it('retention exceeded while Node-RED was down: every node of the stream warns once with the lost range and carries on', async () => {
+    const flow = () => [viaProxy(), pumpNode('n1'), pumpNode('n2', { wires: [['out2']] }), helperNode(), helperNode('out2')];
+    await helper.load(aylaNodes, flow(), { account1: { ...sim.account } });
+    await waitFor('the socket', async () => (await simState(sim)).sockets === 1);
+    const first = record('n1');
+    await startPump(sim, { count: 3, paceMs: 5 }).done;
+    await waitFor('the first three events', () => first.received.length === 3);
+    await helper.unload();
+    // 50 events while down; the server keeps only the last 20 (retention 20).
+    const down = startPump(sim, { count: 50, paceMs: 1 });
+    await down.done;
+    const seqs = down.published.map((p) => p.delivered[0].seq);
+    await helper.load(aylaNodes, flow(), { account1: { ...sim.account } });
+    const r1 = record('n1');
+    const r2 = record('n2', 'out2');
+    await waitFor('the 20 retained events on both nodes', () => r1.received.length === 20 && r2.received.length === 20);
+    const lostFrom = seqs[0];
+    const lostTo = seqs[29];
+    for (const r of [r1, r2]) {
+      await waitFor('the gap warning', () => r.warnings.includes(`${ERRORS}GAP`));
+      assert.equal(r.warnings.filter((w) => w === `${ERRORS}GAP`).length, 1, 'one warning per node');
+      await waitFor('the lost range in the status', () => String(lastStatus(r).text).includes(`${STATUS}lost ${lostFrom}–${lostTo}`), 3000);
+      assert.equal(lastStatus(r).fill, 'yellow');
+      assert.deepEqual(
+        r.received.map((m) => m.payload),
+        down.published.slice(30).map((p) => p.value),
+        'the retained events arrived in order',
+      );
+    }
+    // And it carries on.
+    const more = startPump(sim, { count: 2, paceMs: 5 });
+    await more.done;
+    await waitFor('live events after the gap', () => r1.received.length === 22 && r2.received.length === 22);
+  });
+
+  it('flow control: one controller for the runtime, started with the first stream and stopped with the last', async () => {
+    await helper.load(aylaNodes, [viaProxy(), pumpNode('n1'), inNode('connectivity', 'c1', { oemModel: PUMP_MODEL, dsns: PUMP_DSN }), helperNode()], {
+      account1: { ...sim.account },
+    });
+    await waitFor('two streams attached', () => flowControlState().clients === 2);
+    assert.equal(flowControlState().running, true);
+    await helper.unload();
+    assert.deepEqual(flowControlState(), { running: false, clients: 0, paused: false }, 'nothing left running after the last stream closed');
+  });
+});
