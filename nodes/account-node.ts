@@ -7,6 +7,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { CLIENT_TYPES, EndpointError, isLoopbackHost, resolveEndpoints, type ClientType, type Endpoints } from './lib/endpoints';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './lib/http';
 import type { Credentials } from './lib/session';
 import { messageKey } from './catalog';
 import {
@@ -29,6 +30,16 @@ export const ACCOUNT_CREDENTIALS: Record<keyof Required<AccountCredentials>, { t
   appId: { type: 'password' },
   appSecret: { type: 'password' },
 };
+
+/**
+ * Settings of every account node that the editor does not offer, read each time an account
+ * node creates its hub. `requestTimeoutMs`: timeout of each sign-in and DSS REST request, ms
+ * (default 15 000). Only tests change them, in-process (for instance a short timeout to test
+ * a DSS API that never answers); restore them afterwards.
+ *
+ * @internal
+ */
+export const accountNodeDefaults: { requestTimeoutMs: number } = { requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS };
 
 /** A usable account configuration, as the account node and "Test connection" both need it. */
 export interface ResolvedAccount {
@@ -157,6 +168,7 @@ export function registerAccountNode(RED: NodeAPI): void {
           clientType: resolved.clientType,
           credentials: resolved.credentials,
           heartbeatTimeoutMs: resolved.heartbeatTimeoutMs,
+          requestTimeoutMs: accountNodeDefaults.requestTimeoutMs,
           log: (line) => node.debug(line),
           info: (line) => node.log(line),
           resumeStore: resumeLease.store,

@@ -105,10 +105,31 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
     let streamStatus: StreamStatus = { state: 'connecting' };
     let statusTimer: NodeJS.Timeout | null = null;
     let lastStatusAt = 0;
-    let deferredReport: NodeJS.Immediate | null = null;
+    /**
+     * Node-RED connects Status and Catch nodes only after every node of the flow exists (and it
+     * builds the nodes without yielding to the event loop), so a status or an error from the
+     * constructor would reach the editor but no Status or Catch node. Until this immediate runs,
+     * statuses are only remembered and a configuration error waits in `pendingProblem`.
+     */
+    let flowReady = false;
+    let statusPending = false;
+    let pendingProblem: StreamProblem | null = null;
+    let flowReadyImmediate: NodeJS.Immediate | null = setImmediate(() => {
+      flowReadyImmediate = null;
+      flowReady = true;
+      if (closed) return;
+      if (statusPending) showStatus();
+      const problem = pendingProblem;
+      pendingProblem = null;
+      if (problem) report(problem);
+    });
     let closed = false;
 
     const showStatus = (): void => {
+      if (!flowReady) {
+        statusPending = true;
+        return;
+      }
       lastStatusAt = Date.now();
       node.status(statusOf(streamStatus));
     };
@@ -174,22 +195,22 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
       const msg: NodeMessage & Record<string, unknown> = { topic: problem.code, payload: { code: problem.code, ...problem.params } };
       node.error(text, msg);
     };
-    /** A configuration problem: red status, one error once the whole flow exists (so Catch nodes see it), nothing sent. */
+    /** A configuration problem: red status, one error once the whole flow exists (so Status and Catch nodes see them), nothing sent. */
     const configError = (code: string, params: Record<string, unknown> = {}): void => {
       streamStatus = { state: 'config-error', code };
       showStatus();
-      deferredReport = setImmediate(() => {
-        deferredReport = null;
-        if (!closed) report({ level: 'error', code, params: params as Record<string, string> });
-      });
+      const problem: StreamProblem = { level: 'error', code, params: params as Record<string, string> };
+      if (flowReady) report(problem);
+      else pendingProblem = problem;
     };
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       if (statusTimer) clearTimeout(statusTimer);
-      if (deferredReport) clearImmediate(deferredReport);
+      if (flowReadyImmediate) clearImmediate(flowReadyImmediate);
       statusTimer = null;
-      deferredReport = null;
+      flowReadyImmediate = null;
+      pendingProblem = null;
       registration?.release(removed === true);
       registration = null;
       done();

@@ -27,7 +27,7 @@
 import type { AylaEvent, EventType } from './lib/events';
 import type { Endpoints, ClientType } from './lib/endpoints';
 import { normaliseEvent, type NormalisedEvent } from './lib/normalise';
-import { AylaApiError } from './lib/http';
+import { AylaApiError, DEFAULT_REQUEST_TIMEOUT_MS } from './lib/http';
 import { Session, type Credentials } from './lib/session';
 import { SubscriptionClient, subscriptionName, type Subscription, type SubscriptionSpec } from './lib/subscriptions';
 import { StreamClient, type StateInfo, type StreamEventInfo, type StreamGap } from './lib/stream';
@@ -121,6 +121,12 @@ export interface StreamHubOptions {
   heartbeatTimeoutMs: number;
   /** Default {@link DEFAULT_DELETE_GRACE_MS}. */
   deleteGraceMs?: number;
+  /**
+   * Timeout of every user-service and DSS REST request (sign-in, subscriptions), answer body
+   * included, in ms; default {@link DEFAULT_REQUEST_TIMEOUT_MS} (15 s). The session of an account
+   * identity outlives one hub and keeps the timeout of the hub that created it.
+   */
+  requestTimeoutMs?: number;
   /** Debug log line sink (no secrets are ever passed). */
   log?: (line: string) => void;
   /** Info log line sink, for flow control pauses and resumes (no secrets); default: `log`. */
@@ -549,6 +555,7 @@ export class StreamHub {
   readonly heartbeatTimeoutMs: number;
   private readonly credentials: Credentials | null;
   private readonly deleteGraceMs: number;
+  private readonly requestTimeoutMs: number;
   private readonly logLine: (line: string) => void;
   private readonly infoLine: (line: string) => void;
   private readonly memory: AccountMemory;
@@ -573,6 +580,7 @@ export class StreamHub {
     this.credentials = options.credentials;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs;
     this.deleteGraceMs = options.deleteGraceMs ?? DEFAULT_DELETE_GRACE_MS;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.logLine = options.log ?? (() => undefined);
     this.infoLine = options.info ?? this.logLine;
     // The identity covers everything that makes a session or a subscription differ; secrets
@@ -613,9 +621,9 @@ export class StreamHub {
     this.checkAutoPossible();
     const endpoints = this.endpoints as Required<{ apiUrl: string; userUrl: string }> & Endpoints;
     if (!this.memory.session) {
-      this.memory.session = new Session({ userUrl: endpoints.userUrl, credentials: this.credentials as Credentials });
+      this.memory.session = new Session({ userUrl: endpoints.userUrl, credentials: this.credentials as Credentials, requestTimeoutMs: this.requestTimeoutMs });
     }
-    this.subscriptionsClient = new SubscriptionClient({ apiUrl: endpoints.apiUrl, session: this.memory.session });
+    this.subscriptionsClient = new SubscriptionClient({ apiUrl: endpoints.apiUrl, session: this.memory.session, requestTimeoutMs: this.requestTimeoutMs });
     return this.subscriptionsClient;
   }
 

@@ -7,8 +7,9 @@
 //
 //   npm start                      editor on http://127.0.0.1:1880
 //   npm start -- --port 1881       or PORT=1881 npm start
-//   npm start -- --check           start, wait until the demo flow is live, print one line, exit 0/1
-//                                  (also AYLA_DEMO_CHECK=1)
+//   npm start -- --check           start, watch the editor's debug sidebar feed (the comms websocket)
+//                                  until every demo debug node has shown an event, print one line,
+//                                  stop everything, exit 0/1 (also AYLA_DEMO_CHECK=1)
 //
 // The demo account's credentials are not written to any file: flows_cred.json holds
 // `${AYLA_DEMO_EMAIL}`-style references that the account node reads from the environment this
@@ -19,12 +20,17 @@ const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
 const { spawn, spawnSync } = require('node:child_process');
+const WebSocket = require('ws');
 
 const root = path.resolve(__dirname, '..');
 const userDir = path.join(root, '.node-red-demo');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** Seconds the --check mode waits for the demo to be live. */
 const CHECK_TIMEOUT_S = 90;
+/** --check: pause between two attempts to reach the editor's comms websocket, ms. */
+const COMMS_RETRY_MS = 500;
+/** --check: a demo debug node still silent this long after its nudge is nudged again, ms. */
+const RENUDGE_AFTER_MS = 10_000;
 /** Automatic simulator events per second in the demo. */
 const DEMO_EVENT_RATE = 2;
 const ACCOUNT_ID = 'ayla-demo-account';
@@ -67,6 +73,44 @@ function installPackage() {
   fs.writeFileSync(installedStamp, stamp);
 }
 
+/** The demo thermostat (its writes are acknowledged) and another device whose connectivity --check toggles. */
+const DEMO_THERMOSTAT = 'AC000W005606115';
+const DEMO_OTHER_DEVICE = 'AC000W005606117';
+const ALL_DEMO_MODELS = 'thermo-t100,smartplug-v2,airpure-ap3';
+
+/**
+ * The demo flow's rows: an in-node wired to a debug node `<id>-debug`. `nudge(sim, attempt)`
+ * (attempt 0, 1, …) makes the simulator produce one event the row's node passes (automatic
+ * events are mostly datapoints); --check uses it for rows that stay silent.
+ */
+const DEMO_ROWS = [
+  {
+    id: 'ayla-demo-datapoint', type: 'datapoint', name: 'Thermostat datapoints',
+    props: { oemModel: 'thermo-t100', properties: '*', propertyFilter: [], onlyChanges: false },
+    nudge: (sim, attempt) => postJson(`${sim.url}/sim/devices/${DEMO_THERMOSTAT}/properties/target_temp`, { value: 20 + (attempt % 5), from: 'cloud' }),
+  },
+  {
+    id: 'ayla-demo-ack', type: 'datapointack', name: 'Thermostat acks',
+    props: { oemModel: 'thermo-t100', properties: '*', propertyFilter: [], onlyChanges: false, ack: 'both' },
+    nudge: (sim, attempt) => postJson(`${sim.url}/sim/devices/${DEMO_THERMOSTAT}/properties/target_temp`, { value: 20 + (attempt % 5), from: 'cloud' }),
+  },
+  {
+    id: 'ayla-demo-connectivity', type: 'connectivity', name: 'Connectivity',
+    props: { oemModel: ALL_DEMO_MODELS, statuses: [] },
+    nudge: (sim, attempt) => postJson(`${sim.url}/sim/devices/${DEMO_OTHER_DEVICE}/connectivity`, { status: attempt % 2 === 0 ? 'Offline' : 'Online' }),
+  },
+  {
+    id: 'ayla-demo-location', type: 'location', name: 'Locations',
+    props: { oemModel: ALL_DEMO_MODELS },
+    nudge: (sim, attempt) => postJson(`${sim.url}/sim/devices/${DEMO_THERMOSTAT}/location`, { lat: 48.8566 + attempt / 1000, long: 2.3522 }),
+  },
+  {
+    id: 'ayla-demo-registration', type: 'registration', name: 'Registrations',
+    props: { oemModel: ALL_DEMO_MODELS, registration: 'both' },
+    nudge: (sim) => postJson(`${sim.url}/sim/devices/${DEMO_THERMOSTAT}/registration`, { registered: true }),
+  },
+];
+
 function demoFlow(sim) {
   const account = {
     id: ACCOUNT_ID, type: 'ayla-dss-account', name: 'Simulator (demo account)', region: 'custom', deployment: 'field', clientType: 'cloud',
@@ -77,7 +121,6 @@ function demoFlow(sim) {
     { id, type: `ayla-${type}-in`, name, ...common, oemModel: '*', dsns: '*', x: 200, y, wires: [[`${id}-debug`]], ...props },
     { id: `${id}-debug`, type: 'debug', z: TAB_ID, name: `${type}`, active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto', x: 460, y, wires: [] },
   ];
-  const dp = { properties: '*', propertyFilter: [], onlyChanges: false };
   return [
     { id: TAB_ID, type: 'tab', label: 'Ayla DSS demo', disabled: false, info: '' },
     {
@@ -85,11 +128,7 @@ function demoFlow(sim) {
       info: 'Started by `npm start`. The account node points at the simulator; its credentials are `${AYLA_DEMO_EMAIL}`-style references to environment variables set by the script. Drag in another ayla-datapoint-in node, set a filter, deploy, and watch only the matching events arrive.',
       x: 300, y: 40, wires: [],
     },
-    ...row(100, 'ayla-demo-datapoint', 'datapoint', 'Thermostat datapoints', { oemModel: 'thermo-t100', ...dp }),
-    ...row(160, 'ayla-demo-ack', 'datapointack', 'Thermostat acks', { oemModel: 'thermo-t100', ...dp, ack: 'both' }),
-    ...row(220, 'ayla-demo-connectivity', 'connectivity', 'Connectivity', { oemModel: 'thermo-t100,smartplug-v2,airpure-ap3', statuses: [] }),
-    ...row(280, 'ayla-demo-location', 'location', 'Locations', { oemModel: 'thermo-t100,smartplug-v2,airpure-ap3' }),
-    ...row(340, 'ayla-demo-registration', 'registration', 'Registrations', { oemModel: 'thermo-t100,smartplug-v2,airpure-ap3', registration: 'both' }),
+    ...DEMO_ROWS.flatMap((demo, index) => row(100 + 60 * index, demo.id, demo.type, demo.name, demo.props)),
     account,
   ];
 }
@@ -158,36 +197,123 @@ function postJson(url, body) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** --check: the editor answers, the five demo subscriptions are connected, and events flowed on them. */
-async function checkDemo(sim, port) {
-  const deadline = Date.now() + CHECK_TIMEOUT_S * 1000;
-  let nudged = false;
-  let last = 'nothing yet';
-  while (Date.now() < deadline) {
-    try {
-      const flows = await getJson(`http://127.0.0.1:${port}/flows`);
-      const state = await getJson(`${sim.url}/sim/state`);
-      const connected = state.subscriptions.filter((s) => s.connected);
-      const types = new Set(connected.map((s) => s.subscription_type));
-      if (types.size === 5 && !nudged) {
-        // Automatic events are mostly datapoints: make one of each other kind happen.
-        nudged = true;
-        // The write (which the device acknowledges) comes first, while the device is online.
-        await postJson(`${sim.url}/sim/devices/AC000W005606115/properties/target_temp`, { value: 22, from: 'cloud' });
-        await postJson(`${sim.url}/sim/devices/AC000W005606115/location`, { lat: 48.8566, long: 2.3522 });
-        await postJson(`${sim.url}/sim/devices/AC000W005606115/registration`, { registered: true });
-        await postJson(`${sim.url}/sim/devices/AC000W005606117/connectivity`, { status: 'Offline' });
+/**
+ * Follows the editor's comms websocket as the editor's debug sidebar does: connects to
+ * `/comms`, subscribes to `debug` (no adminAuth in the demo, so no auth message), and calls
+ * `onDebug(data)` for every debug message. Reconnects until closed (Node-RED may not listen yet).
+ */
+function followDebugSidebar(port, onDebug) {
+  let socket = null;
+  let retry = null;
+  let closed = false;
+  const state = { subscribed: false, lastError: 'not connected yet' };
+  const connect = () => {
+    retry = null;
+    if (closed) return;
+    socket = new WebSocket(`ws://127.0.0.1:${port}/comms`);
+    socket.on('open', () => {
+      socket.send(JSON.stringify({ subscribe: 'debug' }));
+      state.subscribed = true;
+    });
+    socket.on('message', (data) => {
+      let parsed;
+      try {
+        parsed = JSON.parse(data.toString());
+      } catch {
+        return; // not JSON: nothing the sidebar would show either
       }
-      const withEvents = connected.filter((s) => s.nextSeq > 0);
-      const quiet = [...types].filter((type) => !withEvents.some((s) => s.subscription_type === type));
-      last = `${(Array.isArray(flows) ? flows : flows.flows || []).length} nodes deployed, ${connected.length} connected subscriptions, ${withEvents.length} with events${quiet.length ? ` (none yet: ${quiet.join(', ')})` : ''}`;
-      if (types.size === 5 && new Set(withEvents.map((s) => s.subscription_type)).size === 5) return { ok: true, detail: last };
-    } catch (error) {
-      last = `waiting (${error.message})`;
-    }
-    await sleep(500);
+      for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
+        if (item && item.topic === 'debug' && item.data) onDebug(item.data);
+      }
+    });
+    socket.on('error', (error) => {
+      state.lastError = error.message;
+    });
+    socket.on('close', () => {
+      state.subscribed = false;
+      if (!closed) retry = setTimeout(connect, COMMS_RETRY_MS);
+    });
+  };
+  connect();
+  return {
+    state,
+    close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      if (socket) socket.terminate();
+    },
+  };
+}
+
+/** The Ayla event type a debug message shows, or null when it does not show an in-node's message. */
+function eventTypeShown(data) {
+  if (typeof data.msg !== 'string') return null;
+  try {
+    const msg = JSON.parse(data.msg);
+    return msg && msg.ayla && typeof msg.ayla.eventType === 'string' ? msg.ayla.eventType : null;
+  } catch {
+    return null; // a truncated or non-JSON message: not an Ayla event as the sidebar shows it
   }
-  return { ok: false, detail: last };
+}
+
+/**
+ * --check: what a new user would see. Watches the debug sidebar feed until every debug node of
+ * the demo flow has shown an Ayla event of its row's type, nudging the simulator for rows that
+ * stay silent (once all five demo subscriptions are connected).
+ */
+async function checkDemo(sim, port, startedAt) {
+  const flows = JSON.parse(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8'));
+  const deployedIds = new Set(flows.map((node) => node.id));
+  const rows = DEMO_ROWS.filter((demo) => deployedIds.has(`${demo.id}-debug`));
+  const absent = DEMO_ROWS.filter((demo) => !deployedIds.has(`${demo.id}-debug`)).map((demo) => demo.name);
+  if (rows.length === 0) return { ok: false, detail: 'flows.json has none of the demo debug nodes (start from scratch: rm -rf .node-red-demo)' };
+  const rowByDebugId = new Map(rows.map((demo) => [`${demo.id}-debug`, demo]));
+  const heard = new Map(); // row id -> messages shown
+  let messages = 0;
+  const sidebar = followDebugSidebar(port, (data) => {
+    const demo = rowByDebugId.get(data.id);
+    if (!demo || eventTypeShown(data) !== demo.type) return;
+    messages += 1;
+    heard.set(demo.id, (heard.get(demo.id) || 0) + 1);
+  });
+  const nudges = new Map(); // row id -> { count, at }
+  let connected = 0;
+  const deadline = startedAt + CHECK_TIMEOUT_S * 1000;
+  try {
+    while (Date.now() < deadline) {
+      if (rows.every((demo) => heard.has(demo.id))) {
+        const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+        return { ok: true, detail: `${messages} debug messages from ${heard.size} debug nodes in ${seconds} s` };
+      }
+      try {
+        const state = await getJson(`${sim.url}/sim/state`);
+        connected = state.subscriptions.filter((s) => s.connected).length;
+        // Nudge only while the sidebar feed is subscribed and every demo stream is up: the events would be lost otherwise.
+        if (sidebar.state.subscribed && connected >= rows.length) {
+          for (const demo of rows) {
+            const last = nudges.get(demo.id) || { count: 0, at: -Infinity };
+            if (heard.has(demo.id) || Date.now() - last.at < RENUDGE_AFTER_MS) continue;
+            nudges.set(demo.id, { count: last.count + 1, at: Date.now() });
+            await demo.nudge(sim, last.count);
+          }
+        }
+      } catch (error) {
+        sidebar.state.lastError = error.message;
+      }
+      await sleep(500);
+    }
+  } finally {
+    sidebar.close();
+  }
+  const silent = rows.filter((demo) => !heard.has(demo.id)).map((demo) => demo.name);
+  const parts = [
+    `no event in the debug sidebar after ${CHECK_TIMEOUT_S} s from: ${silent.join(', ')}`,
+    `${messages} debug messages from ${heard.size} of ${rows.length} demo debug nodes`,
+    sidebar.state.subscribed ? 'editor comms connected' : `editor comms not connected (${sidebar.state.lastError})`,
+    `${connected} connected subscriptions in the simulator`,
+  ];
+  if (absent.length > 0) parts.push(`not in flows.json: ${absent.join(', ')} (start from scratch: rm -rf .node-red-demo)`);
+  return { ok: false, detail: parts.join('; ') };
 }
 
 async function main() {
@@ -202,6 +328,7 @@ async function main() {
   const settings = writeSettings(options.port);
 
   const redJs = require.resolve('node-red/red.js', { paths: [root] });
+  const startedAt = Date.now();
   const child = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', settings, '--port', String(options.port)], {
     cwd: userDir,
     stdio: options.check ? ['ignore', 'ignore', 'inherit'] : 'inherit',
@@ -236,7 +363,7 @@ async function main() {
   });
 
   if (options.check) {
-    const result = await checkDemo(sim, options.port);
+    const result = await checkDemo(sim, options.port, startedAt);
     console.log(`npm start check: ${result.ok ? 'OK' : 'FAILED'} - ${result.detail}`);
     await stop(result.ok ? 0 : 1);
     return;

@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
 import { flowControlState, forgetAccountMemoryForTests } from '../../nodes/stream-hub';
+import { accountNodeDefaults } from '../../nodes/account-node';
 import { accountNode, aylaNodes, helper, helperNode, inNode, simState, waitFor } from '../nodes/support/flow-kit';
 import { CountingProxy, makeUserDir, PUMP_DSN, PUMP_MODEL, PUMP_PROPERTY, removeUserDir, sleep, startPump } from './support/reliability-kit';
 
@@ -90,6 +91,42 @@ describe('reliability: authentication, REST errors and retention gaps', function
     assert.deepEqual(r.errors, [`${ERRORS}SERVER_ERROR`], 'the 5xx is reported once, not per retry');
     await waitFor('a green status after the REST API recovered', () => lastStatus(r).fill === 'green', 10_000);
     assert.equal((await simState(sim)).sockets, 1);
+  });
+
+  it('auto mode, DSS REST never answering: TIMEOUT once, backoff, then connected and delivering once it answers', async () => {
+    const defaultTimeoutMs = accountNodeDefaults.requestTimeoutMs;
+    // The 15 s production timeout, shortened for this runtime only (restored below).
+    accountNodeDefaults.requestTimeoutMs = 400;
+    try {
+      let swallowing = true;
+      proxy.faults = [{ pathPrefix: '/api/v1/subscriptions', method: 'POST', status: 'swallow', active: () => swallowing }];
+      // A spec no other test created: finding it fails, so the node must POST a new subscription.
+      const node = pumpNode('n1', { properties: `${PUMP_PROPERTY},power` });
+      const posts = () => proxy.count('POST /api/v1/subscriptions');
+      const before = posts();
+      await helper.load(aylaNodes, [viaProxy(), node, helperNode()], { account1: { ...sim.account } });
+      const r = record('n1');
+      await sleep(4000);
+      const during = posts() - before;
+      assert.ok(during >= 2 && during <= 4, `2 to 4 creation attempts in 4 s with backoff (got ${during})`);
+      assert.deepEqual(r.errors, [`${ERRORS}TIMEOUT`], 'the timeout is reported once, not per retry');
+      assert.ok(
+        r.statuses.some((s) => s.fill === 'yellow' && s.text === `${STATUS}reconnecting-in`),
+        `a reconnecting status (got ${r.statuses.map((s) => s.text).join(', ')})`,
+      );
+      assert.equal((await simState(sim)).sockets, 0, 'no stream without a subscription');
+      swallowing = false;
+      await waitFor('a green status once the DSS API answers again', () => lastStatus(r).fill === 'green', 15_000);
+      await startPump(sim, { count: 3, paceMs: 5 }).done;
+      await waitFor('three events', () => r.received.length === 3);
+      assert.deepEqual(
+        r.received.map((m) => m.payload),
+        [1, 2, 3],
+      );
+      assert.equal((await simState(sim)).sockets, 1);
+    } finally {
+      accountNodeDefaults.requestTimeoutMs = defaultTimeoutMs;
+    }
   });
 
   it('sign-in refused (the password changed): red status, one error, slow retries, recovers when sign-in works again', async () => {

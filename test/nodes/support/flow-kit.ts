@@ -123,7 +123,7 @@ export async function simPost(sim: RunningSimulator, path: string, body: unknown
 }
 
 export interface SimState {
-  subscriptions: Array<{ id: number; name: string; stream_key: string; subscription_type: string; connected: boolean; nextSeq: number }>;
+  subscriptions: Array<{ id: number; name: string; stream_key: string; subscription_type: string; client_type: string; connected: boolean; nextSeq: number }>;
   sockets: number;
   tokens: number;
 }

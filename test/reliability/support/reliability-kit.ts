@@ -105,10 +105,15 @@ export async function deleteSubscription(sim: RunningSimulator, id: number): Pro
   if (response.status !== 204) throw new Error(`DELETE subscription ${id} answered ${response.status}`);
 }
 
-/** A rule of {@link CountingProxy}: answer `status` to requests whose path starts with `pathPrefix`, while `active()`. */
+/**
+ * A rule of {@link CountingProxy}: answer `status` to requests whose path starts with
+ * `pathPrefix` (and whose method is `method`, when set), while `active()`. `status: 'swallow'`
+ * never answers: the request stays open until the client gives up or the proxy closes.
+ */
 export interface ProxyFault {
   pathPrefix: string;
-  status: number;
+  method?: string;
+  status: number | 'swallow';
   active: () => boolean;
 }
 
@@ -167,7 +172,12 @@ export class CountingProxy {
   private forward(req: http.IncomingMessage, res: http.ServerResponse): void {
     const pathOnly = (req.url ?? '/').split('?')[0];
     this.bump(`${req.method} ${pathOnly}`);
-    const fault = this.faults.find((rule) => pathOnly.startsWith(rule.pathPrefix) && rule.active());
+    const fault = this.faults.find((rule) => pathOnly.startsWith(rule.pathPrefix) && (!rule.method || rule.method === req.method) && rule.active());
+    if (fault?.status === 'swallow') {
+      // Read the body and say nothing; close() destroys the socket.
+      req.resume();
+      return;
+    }
     if (fault) {
       req.resume();
       res.writeHead(fault.status, { 'Content-Type': 'application/json' });
