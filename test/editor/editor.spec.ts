@@ -21,15 +21,20 @@ import { ENDPOINT_TABLE, deploymentsFor } from '../../nodes/lib/endpoints';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
 import { launchBrowser, type EditorBrowser } from './support/browser';
 import {
+  centreOf,
   deploy,
   debugTopics,
+  dismissNotifications,
   dragFromPalette,
   filterListLayout,
+  mouseDrag,
   nodeIds,
   openDebugSidebar,
   openEditor,
   openNodeDialog,
+  readDialogForm,
   UI_WAIT_MS,
+  waitAtRest,
   waitConnected,
   waitForDebugTopic,
   waitUntil,
@@ -45,6 +50,67 @@ const MODEL = 'thermo-t100';
 const PROPERTY = 'current_temp';
 /** The `${NAME}` variables the credential file refers to; Node-RED gets them in its environment. */
 const ENV_NAMES = { email: 'AYLA_E2E_EMAIL', password: 'AYLA_E2E_PASSWORD', appId: 'AYLA_E2E_APP_ID', appSecret: 'AYLA_E2E_APP_SECRET' };
+
+/**
+ * An event-in dialog is ready once oneditprepare has turned the DSN filter into an editableList:
+ * Node-RED fills the plain inputs just before that, after fetching the node's credentials.
+ */
+const IN_DIALOG_READY = '.red-ui-editableList:has(#ayla-dss-dsnFilter) .red-ui-editableList-addButton';
+
+/** Elements only some event-in dialogs have (input ids), asked of every dialog. */
+const TYPE_SPECIFIC_IDS = [
+  'node-input-properties',
+  'node-input-onlyChanges',
+  'ayla-dss-propertyFilter',
+  'node-input-ack',
+  'node-input-registration',
+  'ayla-dss-status-Online',
+  'ayla-dss-status-others',
+];
+
+/** Two property rules whose saved order the reorder step reverses by dragging. */
+const PROPERTY_RULES = [
+  { mode: 'exact', pattern: PROPERTY },
+  { mode: 'wildcard', pattern: 'set_*' },
+];
+
+/**
+ * One disabled node per event-in type in the pre-deployed flow (disabled: the runtime never
+ * starts them), with non-default values, and what its dialog must show: exactly its own rows,
+ * filled from the node (`shows`: input id -> value, or checked state for a checkbox).
+ */
+const DIALOG_CASES: Array<{ eventType: string; properties: Record<string, unknown>; rows: string[]; shows: Record<string, string | boolean> }> = [
+  {
+    eventType: 'connectivity',
+    properties: { statuses: ['Online', 'sleeping'] },
+    rows: ['ayla-dss-status-Online', 'ayla-dss-status-others'],
+    shows: { 'ayla-dss-status-Online': true, 'ayla-dss-status-Offline': false, 'ayla-dss-status-others': 'sleeping' },
+  },
+  {
+    eventType: 'datapoint',
+    properties: { properties: PROPERTY, propertyFilter: PROPERTY_RULES, onlyChanges: true },
+    rows: ['node-input-properties', 'node-input-onlyChanges', 'ayla-dss-propertyFilter'],
+    shows: { 'node-input-properties': PROPERTY, 'node-input-onlyChanges': true },
+  },
+  {
+    eventType: 'datapointack',
+    properties: { properties: PROPERTY, propertyFilter: [], ack: 'failure', onlyChanges: true },
+    rows: ['node-input-properties', 'node-input-onlyChanges', 'ayla-dss-propertyFilter', 'node-input-ack'],
+    shows: { 'node-input-properties': PROPERTY, 'node-input-ack': 'failure', 'node-input-onlyChanges': true },
+  },
+  {
+    eventType: 'location',
+    properties: {},
+    rows: [],
+    shows: {},
+  },
+  {
+    eventType: 'registration',
+    properties: { registration: 'unregistered' },
+    rows: ['node-input-registration'],
+    shows: { 'node-input-registration': 'unregistered' },
+  },
+];
 
 /** A flow like the one `npm start` writes: one account on the simulator, datapoint-in -> debug. */
 function demoFlow(sim: RunningSimulator): Array<Record<string, unknown>> {
@@ -63,6 +129,11 @@ function demoFlow(sim: RunningSimulator): Array<Record<string, unknown>> {
       id: DEMO_DEBUG_ID, type: 'debug', z: TAB_ID, name: 'demo debug', active: true, tosidebar: true, console: false, tostatus: false,
       complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto', x: 460, y: 80, wires: [],
     },
+    ...DIALOG_CASES.map((c, index) => ({
+      id: `e2e-dialog-${c.eventType}`, type: `ayla-${c.eventType}-in`, z: TAB_ID, d: true, name: `${c.eventType} e2e`, account: ACCOUNT_ID,
+      source: 'auto', oemModel: MODEL, dsns: '*', dsnFilter: [], modelFilter: [], ...c.properties,
+      x: 120 + 200 * index, y: 380, wires: [[]],
+    })),
   ];
 }
 
@@ -217,6 +288,77 @@ describe('editor end to end: real Node-RED + headless Chromium + simulator', fun
     assert.equal(await page.evaluate(() => (window as unknown as { RED: { nodes: { dirty(): boolean } } }).RED.nodes.dirty()), false);
   });
 
+  it('every event-in dialog shows exactly its own rows, filled from the node, translated, without overlap', async function () {
+    await dismissNotifications(page); // left by Test connection; they would cover the screenshots
+    for (const c of DIALOG_CASES) {
+      const id = `e2e-dialog-${c.eventType}`;
+      await openNodeDialog(page, id, IN_DIALOG_READY);
+      await waitAtRest(page, '.red-ui-tray-footer', `the ${c.eventType} dialog has stopped sliding in`);
+      const form = await readDialogForm(page, TYPE_SPECIFIC_IDS);
+      assert.deepEqual([...form.present].sort(), [...c.rows].sort(), `${c.eventType}: its own rows and no others`);
+      assert.deepEqual(form.untranslated, [], `${c.eventType}: every label and placeholder translated`);
+      assert.deepEqual(form.overlaps, [], `${c.eventType}: no row overlaps another`);
+      assert.equal(await page.locator('#dialog-form [data-ayla-dss-type-rows], #dialog-form [data-ayla-dss-property]').count(), 0, 'no composing marker is left');
+      assert.equal(await page.locator('#node-input-name').inputValue(), `${c.eventType} e2e`);
+      assert.equal(await page.locator('#node-input-account').inputValue(), ACCOUNT_ID);
+      assert.equal(await page.locator('#node-input-oemModel').inputValue(), MODEL);
+      assert.ok(!(await page.locator('#node-input-streamKey').isVisible()), `${c.eventType}: the auto source hides the stream key`);
+      for (const [input, value] of Object.entries(c.shows)) {
+        const field = page.locator(`[id="${input}"]`);
+        const shown = typeof value === 'boolean' ? await field.isChecked() : await field.inputValue();
+        assert.equal(shown, value, `${c.eventType}: #${input} shows the node's value`);
+      }
+      for (const list of ['ayla-dss-dsnFilter', 'ayla-dss-modelFilter', 'ayla-dss-propertyFilter']) {
+        if (list === 'ayla-dss-propertyFilter' && !c.rows.includes(list)) continue;
+        const layout = await filterListLayout(page, list);
+        assert.deepEqual(layout.problems, [], `${c.eventType}: #${list} renders without overlap or clipping`);
+        const rules = c.properties[list.replace('ayla-dss-', '')];
+        assert.equal(layout.rows, Array.isArray(rules) ? rules.length : 0, `${c.eventType}: #${list} lists the node's rules`);
+      }
+      await screenshot(`dialog-${c.eventType}`, '.red-ui-tray');
+      await page.locator('#node-dialog-cancel').click();
+      await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
+    }
+    assert.equal(await page.evaluate(() => (window as unknown as { RED: { nodes: { dirty(): boolean } } }).RED.nodes.dirty()), false, 'looking changed nothing');
+  });
+
+  it('reorders filter rules by dragging a row handle and saves the new order', async function () {
+    const id = 'e2e-dialog-datapoint';
+    const patterns = (): Promise<string[]> =>
+      page.locator('#ayla-dss-propertyFilter > li .ayla-dss-rule-pattern').evaluateAll((inputs) => (inputs as HTMLInputElement[]).map((i) => i.value));
+    await openNodeDialog(page, id, IN_DIALOG_READY);
+    assert.deepEqual(await patterns(), PROPERTY_RULES.map((r) => r.pattern), 'the rules start in the saved order');
+
+    // The second row's handle, dragged onto the upper part of the first row: what a hand does
+    // with jQuery UI sortable. The list is centred first: near the tray's edge sortable would
+    // scroll the tray under the pointer.
+    await page.locator('#ayla-dss-propertyFilter').evaluate((list) => list.scrollIntoView({ block: 'center' }));
+    const handleSelector = '#ayla-dss-propertyFilter > li:nth-child(2) .red-ui-editableList-item-handle';
+    await waitAtRest(page, handleSelector, 'the second rule\'s drag handle is in view and the tray has stopped sliding');
+    const handle = await centreOf(page, handleSelector);
+    const firstRow = await page.locator('#ayla-dss-propertyFilter > li').first().boundingBox();
+    assert.ok(firstRow, 'the first rule row is visible');
+    await mouseDrag(page, handle, { x: handle.x, y: firstRow.y + firstRow.height / 4 });
+    await waitUntil(
+      page,
+      'the dragged rule is the first row',
+      (first: string) => (document.querySelector('#ayla-dss-propertyFilter > li .ayla-dss-rule-pattern') as HTMLInputElement | null)?.value === first,
+      PROPERTY_RULES[1].pattern,
+      5_000,
+    );
+    assert.deepEqual(await patterns(), PROPERTY_RULES.map((r) => r.pattern).reverse());
+    assert.deepEqual((await filterListLayout(page, 'ayla-dss-propertyFilter')).problems, [], 'the reordered rows render without overlap');
+    await screenshot('datapoint-filter-reordered', '.red-ui-tray');
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-dialog-ok').waitFor({ state: 'detached' });
+
+    const saved = await page.evaluate((nodeId) => {
+      const node = (window as unknown as { RED: { nodes: { node(id: string): Record<string, unknown> } } }).RED.nodes.node(nodeId);
+      return { propertyFilter: node.propertyFilter, valid: node.valid, changed: node.changed };
+    }, id);
+    assert.deepEqual(saved, { propertyFilter: [...PROPERTY_RULES].reverse(), valid: true, changed: true });
+  });
+
   it('a datapoint-in node dragged in, filtered in its dialog and deployed sends only the matching device', async function () {
     assert.ok(sim);
     const newIn = await dragFromPalette(page, 'ayla-datapoint-in', 'datapoint', { x: 240, y: 220 });
@@ -307,7 +449,7 @@ describe('editor end to end: real Node-RED + headless Chromium + simulator', fun
     assert.deepEqual(demoTopics.sort(), [`${other}/${PROPERTY}`, `${wanted}/${PROPERTY}`].sort(), 'the unfiltered demo node saw both devices');
     const newPayload = await page.locator(`.red-ui-debug-msg-node-${newDebug} .red-ui-debug-msg-payload`).first().innerText();
     assert.match(newPayload, /22\.75/);
-    assert.equal((await nodeIds(page, 'ayla-datapoint-in')).length, 2);
+    assert.equal((await nodeIds(page, 'ayla-datapoint-in')).length, 3, 'the demo node, the dialog-check node and the new one');
     assert.deepEqual(browser?.pageErrors, [], 'no uncaught errors in the editor page');
   });
 });

@@ -77,6 +77,44 @@ export async function mouseDrag(page: Page, from: Point, to: Point): Promise<voi
   await page.mouse.up();
 }
 
+/**
+ * Waits until the first element `selector` matches is in the viewport, has not moved since the
+ * previous poll (100 ms earlier), and is what a press at its centre would hit: palettes re-lay
+ * out and the edit tray slides in, so a position read too early is a press in the wrong place.
+ */
+export function waitAtRest(page: Page, selector: string, what: string): Promise<void> {
+  return waitUntil(
+    page,
+    what,
+    (css: string) => {
+      const element = document.querySelector(css) as HTMLElement | null;
+      const box = element?.getBoundingClientRect();
+      if (!element || !box || box.height === 0 || box.top < 0 || box.bottom > window.innerHeight) return false;
+      const where = `${box.left},${box.top}`;
+      const still = element.dataset.e2eLastBox === where;
+      element.dataset.e2eLastBox = where;
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return still && !!hit && element.contains(hit);
+    },
+    selector,
+  );
+}
+
+/** Clicks away every notification on show (a click closes one) and waits until none is left. */
+export async function dismissNotifications(page: Page): Promise<void> {
+  const shown = page.locator('#red-ui-notifications .red-ui-notification:visible');
+  for (let i = await shown.count(); i > 0; i--) {
+    await shown.first().click().catch(() => undefined /* it closed by itself in the meantime */);
+  }
+  await waitUntil(
+    page,
+    'no notification is on show',
+    () => Array.from(document.querySelectorAll('#red-ui-notifications .red-ui-notification')).every((n) => (n as HTMLElement).offsetParent === null),
+    undefined,
+    5_000,
+  );
+}
+
 /** Ids of the nodes of `type` in the editor right now. */
 export function nodeIds(page: Page, type: string): Promise<string[]> {
   return page.evaluate((t: string) => RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
@@ -93,24 +131,8 @@ export async function dragFromPalette(page: Page, type: string, filter: string, 
   await search.click();
   await search.pressSequentially(filter);
   const entry = `.red-ui-palette-node[data-palette-type="${type}"]`;
-  // The palette re-lays out while it filters (and slowly on a busy machine): wait until the
-  // entry is in view, has not moved since the previous poll, and is what a press there would hit.
-  await waitUntil(
-    page,
-    `the palette filter "${filter}" leaves the ${type} entry in view, at rest`,
-    (args: { selector: string; type: string }) => {
-      const element = document.querySelector(args.selector) as HTMLElement | null;
-      const box = element?.getBoundingClientRect();
-      if (!element || !box || box.height === 0 || box.top < 0 || box.bottom > window.innerHeight) return false;
-      const where = `${box.left},${box.top}`;
-      const still = element.dataset.e2eLastBox === where;
-      element.dataset.e2eLastBox = where;
-      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-      const hitEntry = hit?.closest('.red-ui-palette-node') as HTMLElement | null;
-      return still && hitEntry?.dataset.paletteType === args.type;
-    },
-    { selector: entry, type },
-  );
+  // The palette re-lays out while it filters (and slowly on a busy machine).
+  await waitAtRest(page, entry, `the palette filter "${filter}" leaves the ${type} entry in view, at rest`);
   const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
   if (!chart) throw new Error('the workspace is not visible');
   await mouseDrag(page, await centreOf(page, entry), { x: chart.x + offset.x, y: chart.y + offset.y });
@@ -257,4 +279,51 @@ export function filterListLayout(page: Page, listId: string): Promise<ListLayout
     if (box.height < 20) problems.push(`the list is only ${box.height}px tall`);
     return { rows: rows.length, problems };
   }, listId);
+}
+
+/** What the open node dialog shows: which of the asked-for elements exist, and what is wrong. */
+export interface DialogForm {
+  /** The ids from the question that the form has. */
+  present: string[];
+  /** `data-i18n` keys whose text or attribute is empty or still the bare key. */
+  untranslated: string[];
+  /** Visible rows that overlap the row above them. */
+  overlaps: string[];
+}
+
+/**
+ * Reads the open node dialog (`#dialog-form`): which of `ids` exist, every `data-i18n` key
+ * that Node-RED could not translate (i18next answers a missing key with the key itself), and
+ * visible top-level rows that overlap the row before them.
+ */
+export function readDialogForm(page: Page, ids: string[]): Promise<DialogForm> {
+  return page.evaluate((wanted: string[]) => {
+    const form = document.getElementById('dialog-form');
+    if (!form) return { present: [], untranslated: ['#dialog-form is missing'], overlaps: [] };
+    const present = wanted.filter((id) => form.querySelector(`[id="${id}"]`) !== null);
+    const untranslated: string[] = [];
+    form.querySelectorAll('[data-i18n]').forEach((el) => {
+      for (const spec of (el.getAttribute('data-i18n') ?? '').split(';')) {
+        const attribute = /^\[([^\]]+)\]/.exec(spec)?.[1];
+        const key = spec.replace(/^\[[^\]]+\]/, '');
+        const bareKey = key.replace(/^[^:]+:/, '');
+        const shown = (attribute ? el.getAttribute(attribute) : el.textContent) ?? '';
+        if (shown.trim() === '' || shown.includes(bareKey)) untranslated.push(spec);
+      }
+    });
+    const overlaps: string[] = [];
+    // Node-RED prepends absolutely placed off-screen trap inputs (against browser auto-fill): not rows.
+    const rows = Array.from(form.children).filter(
+      (el) => (el as HTMLElement).offsetParent !== null && el.getBoundingClientRect().height > 0 && getComputedStyle(el).position !== 'absolute',
+    );
+    const SLACK_PX = 1;
+    rows.forEach((row, index) => {
+      const previous = rows[index - 1]?.getBoundingClientRect();
+      const top = row.getBoundingClientRect().top;
+      if (previous && top < previous.bottom - SLACK_PX) {
+        overlaps.push(`row ${index} "${(row.textContent ?? '').trim().slice(0, 30)}" (top ${top}) overlaps the row above (bottom ${previous.bottom})`);
+      }
+    });
+    return { present, untranslated, overlaps };
+  }, ids);
 }
