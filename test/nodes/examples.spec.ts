@@ -7,16 +7,14 @@ import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunningSimulator } from '../../simulator/index';
-import { aylaNodes, datapointEvent, helper, recordInputs, simPost, simState, startQuietSimulator, THERMOSTAT, waitFor } from './support/flow-kit';
+import { aylaNodes, datapointEvent, helper, recordInputs, requireCoreNode, simPost, simState, startQuietSimulator, THERMOSTAT, waitFor } from './support/flow-kit';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 const coreNodes = [
-  require('@node-red/nodes/core/common/90-comment.js'),
-  require('@node-red/nodes/core/function/10-switch.js'),
-  require('@node-red/nodes/core/function/15-change.js'),
-  require('@node-red/nodes/core/function/80-template.js'),
+  requireCoreNode('@node-red/nodes/core/common/90-comment.js'),
+  requireCoreNode('@node-red/nodes/core/function/10-switch.js'),
+  requireCoreNode('@node-red/nodes/core/function/15-change.js'),
+  requireCoreNode('@node-red/nodes/core/function/80-template.js'),
 ];
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 const examplesDir = path.resolve(__dirname, '../../examples');
 const exampleFiles = fs.readdirSync(examplesDir).filter((file) => file.endsWith('.json'));

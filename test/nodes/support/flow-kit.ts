@@ -3,6 +3,7 @@
  * builders and bounded waits. Every wait has a deadline and rejects with a message that says
  * what did not happen, so a failure is an assertion, not a mocha timeout.
  */
+import path from 'node:path';
 import type { Node } from 'node-red';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/index';
 
@@ -28,9 +29,24 @@ export interface TestHelper {
   request(): { get(path: string): AdminRequest; post(path: string): AdminRequest };
 }
 
+/**
+ * The Node-RED runtime under test: the package directory named by `AYLA_NODE_RED_PATH` when set
+ * (scripts/compat.js points it at another Node-RED version), else the repo's own dev dependency.
+ */
+const nodeRedMain = process.env.AYLA_NODE_RED_PATH ? require.resolve(path.resolve(process.env.AYLA_NODE_RED_PATH)) : require.resolve('node-red');
+
+/**
+ * Loads a core node module (`@node-red/nodes/core/...`) from the same Node-RED tree as the runtime
+ * under test, so core nodes and runtime always come from one version.
+ */
+export function requireCoreNode(modulePath: string): (RED: unknown) => void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve(modulePath, { paths: [path.dirname(nodeRedMain)] })) as (RED: unknown) => void;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedMain);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const aylaNodes = require('../../../nodes/ayla-dss') as (RED: unknown) => void;
