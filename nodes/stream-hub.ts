@@ -370,13 +370,16 @@ class SharedStream {
     const request = this.request;
     if (request.source === 'key') return request.streamKey;
     let subscription: Subscription;
+    let createdNow = false;
     try {
       const subscriptions = this.hub.subscriptionClient();
       const name = subscriptionName(request.spec);
       if (this.hub.clientType === 'mobile') {
         this.subscription = await subscriptions.create(request.spec, name);
       } else if (!this.subscription) {
-        this.subscription = await subscriptions.findOrCreate(request.spec);
+        const found = await subscriptions.findOrCreateWithOrigin(request.spec);
+        this.subscription = found.subscription;
+        createdNow = found.created;
         this.memory.subscriptions.set(name, this.subscription);
       }
       subscription = this.subscription;
@@ -389,14 +392,15 @@ class SharedStream {
       throw error;
     }
     const changed = this.bindPosition(subscription);
-    if (changed && client === this.client && !this.closed) {
-      // Another subscription than the one the position belonged to (deleted on the server and
-      // re-created, mid-stream or while Node-RED was down). Its seqs started over: read it from
-      // its beginning, so the events published between its creation and this connect are not
-      // lost, and a stale seq_start cannot make its first events look like duplicates. The
-      // current client is closed, so the error thrown below is never reported (its attempt is
-      // stale when it sees it).
-      this.hub.log(`subscription ${subscription.name} was re-created (id ${subscription.id}): reading it from seq 0`);
+    if ((changed || createdNow) && client === this.client && !this.closed) {
+      // A subscription just created here, or another one than the position belonged to
+      // (deleted on the server and re-created, mid-stream or while Node-RED was down). Its
+      // seqs start at 0 and every event on it is new: read it from its beginning, so events
+      // published before this connect (or before a connection lost ahead of the first event)
+      // are not skipped, and a stale seq_start cannot make its first events look like
+      // duplicates. The current client is closed, so the error thrown below is never reported
+      // (its attempt is stale when it sees it).
+      this.hub.log(`subscription ${subscription.name} was ${changed ? 're-created' : 'created'} (id ${subscription.id}): reading it from seq 0`);
       void this.stopClient(false);
       this.startClient(0);
       throw new Error('superseded by a new stream client');

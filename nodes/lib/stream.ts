@@ -224,6 +224,8 @@ export class StreamClient extends EventEmitter {
   private socket: WebSocket | null = null;
   private releaseListeners: (() => void) | null = null;
   private socketOpen = false;
+  /** Events delivered on the current socket: a connection that made progress earns a fresh backoff. */
+  private eventsOnSocket = 0;
   private connectTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -433,6 +435,7 @@ export class StreamClient extends EventEmitter {
       if (this.isStale(id)) return;
       this.clearTimer('connectTimer');
       this.socketOpen = true;
+      this.eventsOnSocket = 0;
       this.backoff.connected(Date.now());
       this.setState({ state: 'open' });
       // Paused before or during the handshake: do not start reading (ws starts on the next tick).
@@ -551,7 +554,11 @@ export class StreamClient extends EventEmitter {
     const wasOpen = this.socketOpen;
     this.clearTimers();
     this.dropSocket();
-    if (wasOpen) this.backoff.disconnected(Date.now());
+    // A connection that delivered events proved the server healthy: retry from the shortest
+    // delay. Otherwise frequent short outages would climb to the cap, since none of them
+    // stays up for the stable period.
+    if (wasOpen && this.eventsOnSocket > 0) this.backoff.reset();
+    else if (wasOpen) this.backoff.disconnected(Date.now());
     this.emitError(new StreamError(code, message, extra));
     if (code === 'AUTH_REFUSED') this.scheduleRetry('auth-failed', this.authRetryDelayMs, message, code);
     else this.scheduleRetry('reconnecting', this.backoff.next(), message, code);
@@ -644,6 +651,7 @@ export class StreamClient extends EventEmitter {
       return;
     }
     this.stats.events++;
+    this.eventsOnSocket++;
     const info: StreamEventInfo = { event, seq, json };
     this.emitSafely('event', info);
   }

@@ -36,6 +36,12 @@ export interface Subscription {
   [extra: string]: unknown;
 }
 
+/** What {@link SubscriptionClient.findOrCreateWithOrigin} found, and whether it had to create it. */
+export interface FoundSubscription {
+  subscription: Subscription;
+  created: boolean;
+}
+
 /** What to subscribe to. Lists are comma-separated, `*` means all. */
 export interface SubscriptionSpec {
   eventType: EventType;
@@ -155,7 +161,7 @@ export class SubscriptionClient {
   private readonly session: Session;
   private readonly requestTimeoutMs: number;
   /** findOrCreate calls in progress, by name: two callers asking at once get one subscription. */
-  private readonly pendingFinds = new Map<string, Promise<Subscription>>();
+  private readonly pendingFinds = new Map<string, Promise<FoundSubscription>>();
 
   /** @param options - see {@link SubscriptionClientOptions}. */
   constructor(options: SubscriptionClientOptions) {
@@ -235,7 +241,16 @@ export class SubscriptionClient {
    *
    * @throws {@link AylaApiError} as {@link create}.
    */
-  findOrCreate(spec: SubscriptionSpec): Promise<Subscription> {
+  async findOrCreate(spec: SubscriptionSpec): Promise<Subscription> {
+    return (await this.findOrCreateWithOrigin(spec)).subscription;
+  }
+
+  /**
+   * {@link findOrCreate}, also telling whether the subscription was created by this call. A
+   * stream reads a subscription it just created from seq 0: every event on it is new, and a
+   * connection lost before the first event must not skip the events in between.
+   */
+  findOrCreateWithOrigin(spec: SubscriptionSpec): Promise<FoundSubscription> {
     const name = subscriptionName(spec);
     const pending = this.pendingFinds.get(name);
     if (pending) return pending;
@@ -244,7 +259,7 @@ export class SubscriptionClient {
     return operation;
   }
 
-  private async findOrCreateNow(spec: SubscriptionSpec, name: string): Promise<Subscription> {
+  private async findOrCreateNow(spec: SubscriptionSpec, name: string): Promise<FoundSubscription> {
     const n = normaliseSpec(spec);
     const candidates = (await this.list())
       .filter(
@@ -256,9 +271,9 @@ export class SubscriptionClient {
       )
       .sort((a, b) => a.id - b.id);
     const found = candidates[0];
-    if (!found) return this.create(spec, name);
+    if (!found) return { subscription: await this.create(spec, name), created: true };
     // Some servers leave the key out of list answers; the single-item answer has it.
-    return found.stream_key === '' ? this.show(found.id) : found;
+    return { subscription: found.stream_key === '' ? await this.show(found.id) : found, created: false };
   }
 
   private idPath(id: number): string {

@@ -228,3 +228,40 @@ describe('StreamClient reconnects', () => {
     });
   });
 });
+
+describe('StreamClient backoff after short connections', () => {
+  let bench: StreamBench;
+
+  beforeEach(async () => {
+    bench = await startStreamBench();
+  });
+
+  afterEach(async () => {
+    await bench.close();
+  });
+
+  /** Opens `count` short connections, each closed by the server after it sent `eventsEach` events; returns the retry delays. */
+  async function shortConnections(count: number, eventsEach: number): Promise<number[]> {
+    const client = bench.client({ backoff: { initialDelayMs: 20, maxDelayMs: 10_000, factor: 2, random: () => 0, jitter: 0 } });
+    const retries = record<StateInfo>(client, 'state');
+    client.start();
+    for (let i = 0; i < count; i++) {
+      const connection = await bench.server.nextConnection();
+      for (let e = 0; e < eventsEach; e++) connection.send(datapointFrame(i * eventsEach + e));
+      if (eventsEach > 0) await nextEvent(client, 'event', (info: { seq: number }) => info.seq === i * eventsEach + eventsEach - 1);
+      connection.socket.close();
+      await connection.closed;
+    }
+    await bench.server.nextConnection();
+    return retries.filter((info) => info.state === 'reconnecting').map((info) => info.delayMs ?? -1);
+  }
+
+  it('grows the delay when connections deliver nothing', async () => {
+    assert.deepEqual(await shortConnections(4, 0), [20, 40, 80, 160]);
+  });
+
+  it('retries from the shortest delay after a connection that delivered events', async () => {
+    // Frequent short outages would otherwise climb to the cap: none stays up for stableAfterMs.
+    assert.deepEqual(await shortConnections(4, 2), [20, 20, 20, 20]);
+  });
+});
