@@ -36,20 +36,29 @@ export interface BenchSimulatorOptions {
   retention: number;
   /** Fixed seed so that runs generate the same events. */
   seed: number;
+  /** Heartbeat interval on every socket, ms; default the simulator's own. */
+  heartbeatMs?: number;
+  /** Unanswered heartbeats in a row before the simulator closes a socket; default the simulator's own. */
+  missedHeartbeats?: number;
 }
 
 /** Starts a simulator with no automatic events (rate 0). */
 export async function startBenchSimulator(options: BenchSimulatorOptions): Promise<BenchSimulator> {
   if (!options.child) {
-    const sim = await startSimulator({ rate: 0, retention: options.retention, seed: options.seed });
+    const sim = await startSimulator({
+      rate: 0,
+      retention: options.retention,
+      seed: options.seed,
+      heartbeatMs: options.heartbeatMs,
+      missedHeartbeats: options.missedHeartbeats,
+    });
     return { ...sim, where: 'in-process', close: () => sim.close() };
   }
   const root = join(__dirname, '..');
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join('simulator', 'cli.ts'), '--rate', '0', '--retention', String(options.retention), '--seed', String(options.seed), '--quiet'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join('simulator', 'cli.ts'), ...cliArgs(options)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // The child's log lines are forwarded, except once it is being stopped (its "closing" line is noise).
   let stopping = false;
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
@@ -58,23 +67,27 @@ export async function startBenchSimulator(options: BenchSimulatorOptions): Promi
   // Should this process die of an exception, the child must not outlive it.
   const killChild = () => child.kill('SIGKILL');
   process.once('exit', killChild);
-  try {
-    const info = await readListeningLine(child);
-    return {
-      ...info,
-      where: `child (pid ${child.pid ?? '?'})`,
-      close: async () => {
-        process.off('exit', killChild);
-        stopping = true;
-        await stopChild(child);
-      },
-    };
-  } catch (error) {
+  const stop = async () => {
     process.off('exit', killChild);
     stopping = true;
     await stopChild(child);
+  };
+  try {
+    const info = await readListeningLine(child);
+    return { ...info, where: `child (pid ${child.pid ?? '?'})`, close: stop };
+  } catch (error) {
+    await stop();
     throw error;
   }
+}
+
+/** The `simulator/cli.ts` arguments for these options; heartbeat flags only when set, so the CLI's defaults apply otherwise. */
+function cliArgs(options: BenchSimulatorOptions): string[] {
+  const args = ['--rate', '0', '--retention', String(options.retention), '--seed', String(options.seed)];
+  if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs));
+  if (options.missedHeartbeats !== undefined) args.push('--missed-heartbeats', String(options.missedHeartbeats));
+  args.push('--quiet');
+  return args;
 }
 
 type ListeningInfo = Omit<BenchSimulator, 'where' | 'close'>;

@@ -7,7 +7,7 @@
  *
  * - Node-RED runs embedded in this process (bench/soak-node-red.ts), loading the built package
  *   from dist/ like any installed module; the simulator runs in a child process
- *   (bench/soak-simulator.ts), so the heap and handles read here are Node-RED's and ours.
+ *   (`startBenchSimulator` in bench/simulator-process.ts), so the heap and handles read here are Node-RED's and ours.
  * - Flow: `ayla-dss-account` (custom region → the simulator, credentials as `${ENV}` references)
  *   → one `ayla-datapoint-in` (auto subscription, every DSN and property) → `soak-sink`, which
  *   records `msg.ayla.seq` (bench/soak-sink/, bench/soak-recorder.ts).
@@ -32,8 +32,7 @@ import { canForceGc, environmentLine, formatCount, heapUsedMb, median, positiveI
 import { activeResources, formatResources, grownResources, ResourceTracker, type ResourceCounts } from './soak-handles';
 import { SeqRecorder } from './soak-recorder';
 import { NODE_RED_WARN_LEVEL, startEmbeddedNodeRed, type EmbeddedNodeRed, type NodeRedLogRecord } from './soak-node-red';
-import { startSoakSimulator } from './soak-simulator';
-import { controlCall, nextSeqOf, type BenchSimulator } from './simulator-process';
+import { controlCall, nextSeqOf, startBenchSimulator, type BenchSimulator } from './simulator-process';
 
 const DEFAULT_EVENTS = 1_000_000;
 const DEFAULT_FAULT_INTERVAL_MS = 3_000;
@@ -566,7 +565,13 @@ async function main(): Promise<number> {
   const status = new StatusWatch();
   const failures: string[] = [];
 
-  const sim = await startSoakSimulator({ retention: options.retention, seed: 1, heartbeatMs: SIM_HEARTBEAT_MS, missedHeartbeats: SIM_MISSED_HEARTBEATS });
+  const sim = await startBenchSimulator({
+    child: true,
+    retention: options.retention,
+    seed: 1,
+    heartbeatMs: SIM_HEARTBEAT_MS,
+    missedHeartbeats: SIM_MISSED_HEARTBEATS,
+  });
   let red: EmbeddedNodeRed | null = null;
   try {
     process.env[ENV_NAMES.email] = sim.account.email;

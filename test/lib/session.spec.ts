@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { AylaApiError, serverMessageOf } from '../../nodes/lib/http';
+import { serverMessageOf } from '../../nodes/lib/http';
 import { Session, type Credentials } from '../../nodes/lib/session';
+import { apiError } from '../support/api-error';
 import { sendJson, startScriptedHttpServer, type ScriptedHttpServer } from '../support/scripted-http-server';
 
 const CREDENTIALS: Credentials = {
@@ -16,17 +17,6 @@ const SECRETS = [CREDENTIALS.password, CREDENTIALS.appSecret, CREDENTIALS.appId]
 const SIGN_IN = 'POST /users/sign_in.json';
 const REFRESH = 'POST /users/refresh_token.json';
 const SIGN_OUT = 'POST /users/sign_out.json';
-
-/** Rejection of `promise` as an AylaApiError (fails the test when it resolves or throws something else). */
-async function apiError(promise: Promise<unknown>): Promise<AylaApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof AylaApiError, `expected an AylaApiError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the promise to reject');
-}
 
 /** Asserts that none of `secrets` appears in the error's message or string form. */
 function assertNoSecrets(error: Error, secrets: string[]): void {

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { AylaApiError } from '../../nodes/lib/http';
 import { Session } from '../../nodes/lib/session';
 import {
   SubscriptionClient,
@@ -7,6 +6,7 @@ import {
   subscriptionName,
   type SubscriptionSpec,
 } from '../../nodes/lib/subscriptions';
+import { apiError } from '../support/api-error';
 import { sendJson, startScriptedHttpServer, type ScriptedHttpServer } from '../support/scripted-http-server';
 
 const CREDENTIALS = { email: 'flow@example.com', password: 'pw-5b0e1f7a', appId: 'app-1', appSecret: 'secret-9c2d' };
@@ -18,16 +18,6 @@ const SPEC: SubscriptionSpec = {
   properties: 'too_warm, max_temp',
   clientType: 'cloud',
 };
-
-async function apiError(promise: Promise<unknown>): Promise<AylaApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof AylaApiError, `expected an AylaApiError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the promise to reject');
-}
 
 /** A subscription object in Ayla's shape. */
 function subscriptionObject(id: number, fields: Record<string, unknown> = {}) {

@@ -4,7 +4,6 @@
  * status texts or error messages.
  */
 import { strict as assert } from 'node:assert';
-import type { RunningSimulator } from '../../simulator/index';
 import {
   ACCOUNT_ID,
   accountCredentials,
@@ -14,8 +13,8 @@ import {
   helperNode,
   inNode,
   simState,
-  startQuietSimulator,
   THERMOSTAT,
+  useSimulatorAndHelper,
   waitConnected,
   waitFor,
 } from './support/flow-kit';
@@ -23,16 +22,9 @@ import {
 const CONFIG_ERROR_STATUS = 'ayla-dss-account.status.config-error';
 
 describe('ayla-dss nodes: configuration errors and credentials', function () {
-  let sim: RunningSimulator;
-  before(async () => {
-    sim = await startQuietSimulator();
-  });
-  after(async () => {
-    await sim.close();
-  });
-  afterEach(async () => {
+  const sim = useSimulatorAndHelper();
+  afterEach(() => {
     delete process.env.AYLA_TEST_PASSWORD;
-    await helper.unload();
   });
 
   /** Calls of a Node.prototype method (a sinon spy while the helper runs) made on node `id`. */
@@ -42,7 +34,7 @@ describe('ayla-dss nodes: configuration errors and credentials', function () {
   }
 
   /** Loads a flow and returns the first error text of node n1 and its statuses. */
-  async function firstError(flow: Array<Record<string, unknown>>, credentials: Record<string, Record<string, string>> = accountCredentials(sim)) {
+  async function firstError(flow: Array<Record<string, unknown>>, credentials: Record<string, Record<string, string>> = accountCredentials(sim())) {
     await helper.load(aylaNodes, flow, credentials);
     const error = await waitFor('an error from n1', () => (callsOn('n1', 'error')[0]?.[0] as string | undefined) ?? null);
     const statuses = () => callsOn('n1', 'status').map((args) => args[0] as Record<string, unknown>);
@@ -58,26 +50,26 @@ describe('ayla-dss nodes: configuration errors and credentials', function () {
   });
 
   it('bad custom URL: BAD_URL; plain ws:// to a remote host: INSECURE_URL', async () => {
-    let result = await firstError([accountNode(sim, { streamUrl: 'not a url' }), inNode('datapoint', 'n1'), helperNode()]);
+    let result = await firstError([accountNode(sim(), { streamUrl: 'not a url' }), inNode('datapoint', 'n1'), helperNode()]);
     assert.equal(result.error, 'ayla-dss-account.errors.BAD_URL');
     await helper.unload();
-    result = await firstError([accountNode(sim, { streamUrl: 'ws://192.0.2.1/stream' }), inNode('datapoint', 'n1'), helperNode()]);
+    result = await firstError([accountNode(sim(), { streamUrl: 'ws://192.0.2.1/stream' }), inNode('datapoint', 'n1'), helperNode()]);
     assert.equal(result.error, 'ayla-dss-account.errors.INSECURE_URL');
   });
 
   it('invalid regex: INVALID_REGEX, nothing connects', async () => {
     const { error } = await firstError([
-      accountNode(sim),
+      accountNode(sim()),
       inNode('datapoint', 'n1', { oemModel: 'thermo-t100', dsnFilter: [{ mode: 'regex', pattern: 'AC(' }] }),
       helperNode(),
     ]);
     assert.equal(error, 'ayla-dss-account.errors.INVALID_REGEX');
-    assert.equal((await simState(sim)).sockets, 0);
+    assert.equal((await simState(sim())).sockets, 0);
   });
 
   it('wrong credentials: BAD_CREDENTIALS with an "authentication failed" status; the password appears nowhere', async () => {
-    const wrong = { ...sim.account, password: 'wrong-password-123' };
-    const { error, statuses, errors } = await firstError([accountNode(sim), inNode('connectivity', 'n1', { dsns: THERMOSTAT }), helperNode()], {
+    const wrong = { ...sim().account, password: 'wrong-password-123' };
+    const { error, statuses, errors } = await firstError([accountNode(sim()), inNode('connectivity', 'n1', { dsns: THERMOSTAT }), helperNode()], {
       [ACCOUNT_ID]: wrong,
     });
     assert.equal(error, 'ayla-dss-account.errors.BAD_CREDENTIALS');
@@ -87,34 +79,34 @@ describe('ayla-dss nodes: configuration errors and credentials', function () {
   });
 
   it('account without credentials: MISSING_CREDENTIALS for auto sources', async () => {
-    const { error } = await firstError([accountNode(sim), inNode('datapoint', 'n1'), helperNode()], {});
+    const { error } = await firstError([accountNode(sim()), inNode('datapoint', 'n1'), helperNode()], {});
     assert.equal(error, 'ayla-dss-account.errors.MISSING_CREDENTIALS');
   });
 
   it('key source without a key: MISSING_STREAM_KEY', async () => {
-    const { error } = await firstError([accountNode(sim), inNode('datapoint', 'n1', { source: 'key' }), helperNode()]);
+    const { error } = await firstError([accountNode(sim()), inNode('datapoint', 'n1', { source: 'key' }), helperNode()]);
     assert.equal(error, 'ayla-dss-account.errors.MISSING_STREAM_KEY');
   });
 
   it('${NAME} credentials are read from the environment; an unset variable is ENV_MISSING', async () => {
-    const viaEnv = { [ACCOUNT_ID]: { ...sim.account, password: '${AYLA_TEST_PASSWORD}' } };
-    const { error } = await firstError([accountNode(sim), inNode('datapoint', 'n1'), helperNode()], viaEnv);
+    const viaEnv = { [ACCOUNT_ID]: { ...sim().account, password: '${AYLA_TEST_PASSWORD}' } };
+    const { error } = await firstError([accountNode(sim()), inNode('datapoint', 'n1'), helperNode()], viaEnv);
     assert.equal(error, 'ayla-dss-account.errors.ENV_MISSING');
     await helper.unload();
-    process.env.AYLA_TEST_PASSWORD = sim.account.password;
-    await helper.load(aylaNodes, [accountNode(sim), inNode('datapoint', 'n1', { oemModel: 'thermo-t100' }), helperNode()], viaEnv);
-    await waitConnected(sim, 1);
+    process.env.AYLA_TEST_PASSWORD = sim().account.password;
+    await helper.load(aylaNodes, [accountNode(sim()), inNode('datapoint', 'n1', { oemModel: 'thermo-t100' }), helperNode()], viaEnv);
+    await waitConnected(sim(), 1);
   });
 
   it('credentials never appear in node properties or the deployed flow configuration', async () => {
     const secretKey = 'feedfacefeedfacefeedfacefeedface';
     await helper.load(
       aylaNodes,
-      [accountNode(sim), inNode('datapoint', 'n1', { oemModel: 'thermo-t100' }), inNode('datapoint', 'n2', { source: 'key' }), helperNode()],
-      accountCredentials(sim, { n2: { streamKey: secretKey } }),
+      [accountNode(sim()), inNode('datapoint', 'n1', { oemModel: 'thermo-t100' }), inNode('datapoint', 'n2', { source: 'key' }), helperNode()],
+      accountCredentials(sim(), { n2: { streamKey: secretKey } }),
     );
     await waitFor('the account node', () => helper.getNode(ACCOUNT_ID));
-    const secrets = [sim.account.password, sim.account.appSecret, sim.account.appId, secretKey];
+    const secrets = [sim().account.password, sim().account.appSecret, sim().account.appId, secretKey];
     const withoutCredentials = (value: unknown) => JSON.stringify(value, (key, v) => (key === 'credentials' || key === '_events' ? undefined : v));
     const exposed = [
       withoutCredentials(Object.fromEntries(Object.entries(helper.getNode(ACCOUNT_ID)))),

@@ -6,8 +6,7 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunningSimulator } from '../../simulator/index';
-import { aylaNodes, datapointEvent, helper, recordInputs, requireCoreNode, simPost, simState, startQuietSimulator, THERMOSTAT, waitFor } from './support/flow-kit';
+import { aylaNodes, datapointEvent, helper, recordInputs, requireCoreNode, simPost, simState, THERMOSTAT, useSimulatorAndHelper, waitFor } from './support/flow-kit';
 
 const coreNodes = [
   requireCoreNode('@node-red/nodes/core/common/90-comment.js'),
@@ -23,14 +22,7 @@ type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 describe('examples/', function () {
   this.timeout(20_000);
-  let sim: RunningSimulator;
-  beforeEach(async () => {
-    sim = await startQuietSimulator();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.close();
-  });
+  const sim = useSimulatorAndHelper({ simulatorPerTest: true });
 
   /** The example with the account pointed at the simulator and debug nodes as helper nodes. */
   function adapt(file: string): { flow: FlowNode[]; credentials: Record<string, Record<string, string>> } {
@@ -40,8 +32,8 @@ describe('examples/', function () {
       const { credentials: blank, ...rest } = node;
       for (const value of Object.values((blank ?? {}) as Record<string, string>)) assert.equal(value, '', `${file} carries a credential`);
       if (node.type === 'ayla-dss-account') {
-        credentials[node.id] = { ...sim.account };
-        return { ...rest, region: 'custom', streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl } as FlowNode;
+        credentials[node.id] = { ...sim().account };
+        return { ...rest, region: 'custom', streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl } as FlowNode;
       }
       if (node.type === 'debug') return { id: node.id, type: 'helper', wires: [] } as FlowNode;
       return rest as FlowNode;
@@ -71,7 +63,7 @@ describe('examples/', function () {
       const inNodes = flow.filter((node) => /^ayla-.*-in$/.test(node.type)).map((node) => node.id);
       assert.ok(inNodes.length > 0);
       await waitFor('every in-node connected', async () => {
-        const state = await simState(sim);
+        const state = await simState(sim());
         return state.sockets > 0 && state.subscriptions.every((s) => s.connected);
       });
       assert.deepEqual(errorsOf(inNodes), []);
@@ -85,14 +77,14 @@ describe('examples/', function () {
     const notifications = recordInputs(helper.getNode('dbgNotify'));
     const alerts = recordInputs(helper.getNode('dbgAlert'));
     await waitFor('two connected subscriptions', async () => {
-      const state = await simState(sim);
+      const state = await simState(sim());
       return state.sockets === 2 && state.subscriptions.every((s) => s.connected);
     });
-    await simPost(sim, '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 21.5));
-    await simPost(sim, '/sim/events', datapointEvent(THERMOSTAT, 'humidity', 80));
-    await simPost(sim, '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 26.5));
-    await simPost(sim, `/sim/devices/${THERMOSTAT}/connectivity`, { status: 'Online' });
-    await simPost(sim, `/sim/devices/${THERMOSTAT}/connectivity`, { status: 'Offline' });
+    await simPost(sim(), '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 21.5));
+    await simPost(sim(), '/sim/events', datapointEvent(THERMOSTAT, 'humidity', 80));
+    await simPost(sim(), '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 26.5));
+    await simPost(sim(), `/sim/devices/${THERMOSTAT}/connectivity`, { status: 'Online' });
+    await simPost(sim(), `/sim/devices/${THERMOSTAT}/connectivity`, { status: 'Offline' });
     await waitFor('a notification and an alert', () => notifications.length === 1 && alerts.length === 1);
     assert.match(String(notifications[0].payload), /26\.5 °C at thermostat AC000W005606115/);
     assert.match(String(alerts[0].payload), /^Device AC000W005606115 went offline/);

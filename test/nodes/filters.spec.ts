@@ -3,7 +3,6 @@
  * connectivity statuses, registration, ack outcome and "only when the value changes".
  */
 import { strict as assert } from 'node:assert';
-import type { RunningSimulator } from '../../simulator/index';
 import {
   accountCredentials,
   accountNode,
@@ -15,9 +14,9 @@ import {
   PLUG,
   recordInputs,
   simPost,
-  startQuietSimulator,
   THERMOSTAT,
   THERMOSTAT_2,
+  useSimulatorAndHelper,
   waitConnected,
   waitFor,
 } from './support/flow-kit';
@@ -25,24 +24,17 @@ import {
 type Msg = Record<string, unknown>;
 
 describe('ayla-*-in nodes: filters', function () {
-  let sim: RunningSimulator;
-  beforeEach(async () => {
-    sim = await startQuietSimulator();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.close();
-  });
+  const sim = useSimulatorAndHelper({ simulatorPerTest: true });
 
   /** Loads in-nodes, each wired to its own helper `<id>-out`, plus an unfiltered `all` node. */
   async function loadFiltered(type: string, spec: Record<string, unknown>, filtered: Record<string, Record<string, unknown>>) {
-    const flow = [accountNode(sim), inNode(type, 'all', spec, ['all-out']), helperNode('all-out')];
+    const flow = [accountNode(sim()), inNode(type, 'all', spec, ['all-out']), helperNode('all-out')];
     for (const [id, props] of Object.entries(filtered)) flow.push(inNode(type, id, { ...spec, ...props }, [`${id}-out`]), helperNode(`${id}-out`));
-    await helper.load(aylaNodes, flow, accountCredentials(sim));
+    await helper.load(aylaNodes, flow, accountCredentials(sim()));
     const received: Record<string, Msg[]> = { all: recordInputs(helper.getNode('all-out')) };
     for (const id of Object.keys(filtered)) received[id] = recordInputs(helper.getNode(`${id}-out`));
     // Equal specs share one socket.
-    await waitConnected(sim, 1);
+    await waitConnected(sim(), 1);
     return received;
   }
 
@@ -70,7 +62,7 @@ describe('ayla-*-in nodes: filters', function () {
       [THERMOSTAT_2, 'target_temp', 19],
       [THERMOSTAT, 'current_temp', 21],
     ] as const) {
-      await simPost(sim, '/sim/events', datapointEvent(dsn, property, value));
+      await simPost(sim(), '/sim/events', datapointEvent(dsn, property, value));
     }
     await waitFor('six events on the unfiltered node', () => received.all.length === 6);
     // Delivery to every node happens in the same tick per frame: all have their share now.
@@ -86,7 +78,7 @@ describe('ayla-*-in nodes: filters', function () {
 
   it('connectivity: only the chosen statuses', async () => {
     const received = await loadFiltered('connectivity', { dsns: PLUG }, { offline: { statuses: ['Offline'] } });
-    for (const status of ['Online', 'Offline', 'initializing', 'Online']) await simPost(sim, `/sim/devices/${PLUG}/connectivity`, { status });
+    for (const status of ['Online', 'Offline', 'initializing', 'Online']) await simPost(sim(), `/sim/devices/${PLUG}/connectivity`, { status });
     await waitFor('four events on the unfiltered node', () => received.all.length === 4);
     assert.deepEqual(topics(received.offline), [`${PLUG}="Offline"`]);
   });
@@ -98,7 +90,7 @@ describe('ayla-*-in nodes: filters', function () {
       // Node ids differ from property values: Node-RED takes a property equal to a node id for a reference.
       { onlyRegistered: { registration: 'registered' }, onlyUnregistered: { registration: 'unregistered' }, either: { registration: 'both' } },
     );
-    for (const registered of [false, true, false]) await simPost(sim, `/sim/devices/${PLUG}/registration`, { registered });
+    for (const registered of [false, true, false]) await simPost(sim(), `/sim/devices/${PLUG}/registration`, { registered });
     await waitFor('three events on the unfiltered node', () => received.all.length === 3);
     assert.deepEqual(received.onlyRegistered.map((m) => m.payload), [true]);
     assert.deepEqual(received.onlyUnregistered.map((m) => m.payload), [false, false]);
@@ -115,7 +107,7 @@ describe('ayla-*-in nodes: filters', function () {
       metadata: { event_type: 'datapointack', dsn: THERMOSTAT, property_name: 'target_temp' },
       datapoint: { value, ack_status: status, ack_message: status === 200 ? 0 : 1, ack_id: 'a1', acked_at: '2024-01-01T00:00:00Z' },
     });
-    for (const [value, status] of [[20, 200], [20, 500], [21, 200]]) await simPost(sim, '/sim/events', ack(value, status));
+    for (const [value, status] of [[20, 200], [20, 500], [21, 200]]) await simPost(sim(), '/sim/events', ack(value, status));
     await waitFor('three events on the unfiltered node', () => received.all.length === 3);
     assert.deepEqual(received.successes.map((m) => m.payload), [20, 21]);
     assert.deepEqual(received.failures.map((m) => m.payload), [20]);

@@ -16,8 +16,8 @@ import {
   recordInputs,
   simPost,
   simState,
-  startQuietSimulator,
   THERMOSTAT,
+  useSimulatorAndHelper,
   waitFor,
   type SimState,
 } from './support/flow-kit';
@@ -33,33 +33,24 @@ async function oneConnectedSubscription(sim: RunningSimulator, previous: number[
 
 describe('ayla-dss-account: mobile client type', function () {
   this.timeout(20_000);
-  let sim: RunningSimulator;
-  before(async () => {
-    sim = await startQuietSimulator();
-  });
-  after(async () => {
-    await sim.close();
-  });
-  afterEach(async () => {
-    await helper.unload();
-  });
+  const sim = useSimulatorAndHelper();
 
   it('a new subscription on every reconnect; events keep arriving; one socket per subscription', async () => {
-    const flow = [accountNode(sim, { clientType: 'mobile' }), inNode('datapoint', 'n1', { oemModel: 'thermo-t100' }), helperNode()];
-    await helper.load(aylaNodes, flow, accountCredentials(sim));
+    const flow = [accountNode(sim(), { clientType: 'mobile' }), inNode('datapoint', 'n1', { oemModel: 'thermo-t100' }), helperNode()];
+    await helper.load(aylaNodes, flow, accountCredentials(sim()));
     const received = recordInputs(helper.getNode('out'));
-    const seen: Array<SimState['subscriptions'][number]> = [await oneConnectedSubscription(sim)];
-    await simPost(sim, '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 20));
+    const seen: Array<SimState['subscriptions'][number]> = [await oneConnectedSubscription(sim())];
+    await simPost(sim(), '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 20));
     await waitFor('the first event', () => received.length === 1);
 
     for (let drop = 1; drop <= 2; drop++) {
-      await simPost(sim, '/sim/faults/drop-sockets');
+      await simPost(sim(), '/sim/faults/drop-sockets');
       const next = await oneConnectedSubscription(
-        sim,
+        sim(),
         seen.map((s) => s.id),
       );
       seen.push(next);
-      await simPost(sim, '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 20 + drop));
+      await simPost(sim(), '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 20 + drop));
       await waitFor(`the event after drop ${drop}`, () => received.length === drop + 1);
     }
 
@@ -72,7 +63,7 @@ describe('ayla-dss-account: mobile client type', function () {
       seen.map((s) => s.client_type),
       ['mobile', 'mobile', 'mobile'],
     );
-    const state = await simState(sim);
+    const state = await simState(sim());
     assert.equal(state.sockets, 1, 'exactly one socket at the end');
     assert.deepEqual(
       state.subscriptions.map((s) => [s.id, s.connected, s.subscription_type]),

@@ -3,7 +3,6 @@
  * flow is still being built (Node-RED connects Status nodes only after every node exists).
  */
 import { strict as assert } from 'node:assert';
-import type { RunningSimulator } from '../../simulator/index';
 import {
   accountCredentials,
   accountNode,
@@ -11,7 +10,7 @@ import {
   helper,
   helperNode,
   inNode,
-  startQuietSimulator,
+  useSimulatorAndHelper,
   waitConnected,
   waitFor,
 } from './support/flow-kit';
@@ -30,16 +29,7 @@ function statusNode(watched: string): Array<Record<string, unknown>> {
 
 describe('ayla-*-in statuses reach Status nodes', function () {
   this.timeout(20_000);
-  let sim: RunningSimulator;
-  before(async () => {
-    sim = await startQuietSimulator();
-  });
-  after(async () => {
-    await sim.close();
-  });
-  afterEach(async () => {
-    await helper.unload();
-  });
+  const sim = useSimulatorAndHelper();
 
   /**
    * Every message the Status node sent so far, read from the helper's spy on Node.prototype.send:
@@ -56,12 +46,12 @@ describe('ayla-*-in statuses reach Status nodes', function () {
 
   it('a configuration error set while the node is built reaches the Status node', async () => {
     const flow = [
-      accountNode(sim),
+      accountNode(sim()),
       inNode('datapoint', 'n1', { oemModel: 'thermo-t100', dsnFilter: [{ mode: 'regex', pattern: 'AC(' }] }),
       helperNode(),
       ...statusNode('n1'),
     ];
-    await helper.load(aylaNodes, flow, accountCredentials(sim));
+    await helper.load(aylaNodes, flow, accountCredentials(sim()));
     const first = await waitFor('a status message', () => statusMessages()[0]);
     assert.equal(first.status?.text, 'ayla-dss-account.status.config-error');
     assert.equal(first.status?.fill, 'red');
@@ -69,9 +59,9 @@ describe('ayla-*-in statuses reach Status nodes', function () {
   });
 
   it('connecting, then connected, reach the Status node in that order', async () => {
-    const flow = [accountNode(sim), inNode('connectivity', 'n1', { oemModel: 'thermo-t100' }), helperNode(), ...statusNode('n1')];
-    await helper.load(aylaNodes, flow, accountCredentials(sim));
-    await waitConnected(sim, 1);
+    const flow = [accountNode(sim()), inNode('connectivity', 'n1', { oemModel: 'thermo-t100' }), helperNode(), ...statusNode('n1')];
+    await helper.load(aylaNodes, flow, accountCredentials(sim()));
+    await waitConnected(sim(), 1);
     await waitFor('a connected status message', () => statusMessages().some((msg) => msg.status?.fill === 'green'));
     const order = texts(statusMessages());
     assert.equal(order[0], 'yellow:connecting', `statuses: ${order.join(', ')}`);

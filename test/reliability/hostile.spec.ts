@@ -6,9 +6,8 @@
  * Object.prototype; and the next valid event still arrives.
  */
 import { strict as assert } from 'node:assert';
-import type { RunningSimulator } from '../../simulator/index';
 import { datapointEvent, framed, HOSTILE_CASES, HOSTILE_DSN, type HostileCase } from '../fixtures/hostile-frames';
-import { accountCredentials, accountNode, aylaNodes, helper, helperNode, inNode, simPost, simState, startQuietSimulator, waitFor } from '../nodes/support/flow-kit';
+import { accountCredentials, accountNode, aylaNodes, helper, helperNode, inNode, simPost, simState, useSimulatorAndHelper, waitFor } from '../nodes/support/flow-kit';
 
 /** Cases per loaded flow: below the hub's report cap (10 per minute per stream), so every error reaches the Catch node. */
 const CASES_PER_FLOW = 8;
@@ -26,14 +25,7 @@ function followUp(seq: number, marker: string): string {
 
 describe('reliability: the hostile frame corpus through Node-RED', function () {
   this.timeout(60_000);
-  let sim: RunningSimulator;
-  before(async () => {
-    sim = await startQuietSimulator({ heartbeatMs: 500 });
-  });
-  after(async () => {
-    await helper.unload();
-    await sim.close();
-  });
+  const sim = useSimulatorAndHelper({ simulator: { heartbeatMs: 500 } });
 
   it(`the corpus (${HOSTILE_CASES.length} cases): an error with its code or the documented tolerance, counted, and the stream goes on`, async () => {
     const injectable = HOSTILE_CASES;
@@ -47,14 +39,14 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
         aylaNodes,
         [
           { id: 'f1', type: 'tab', label: 'hostile' },
-          accountNode(sim),
+          accountNode(sim()),
           // The Catch node only sees nodes of its own flow tab.
           { ...inNode('datapoint', 'n1', { oemModel: '*', dsns: HOSTILE_DSN, properties: '*' }), z: 'f1' },
           { ...helperNode(), z: 'f1' },
           { id: 'catch1', type: 'catch', z: 'f1', scope: ['n1'], uncaught: false, wires: [['caught']] },
           { ...helperNode('caught'), z: 'f1' },
         ],
-        accountCredentials(sim),
+        accountCredentials(sim()),
       );
       const received: Array<{ payload: unknown; ayla: Record<string, unknown> }> = [];
       const caught: Caught[] = [];
@@ -62,11 +54,11 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
       (helper.getNode('out') as unknown as NodeJS.EventEmitter).on('input', (msg: (typeof received)[number]) => received.push(msg));
       (helper.getNode('caught') as unknown as NodeJS.EventEmitter).on('input', (msg: Caught) => caught.push(msg));
       (helper.getNode('n1') as unknown as NodeJS.EventEmitter).on('call:status', (call: { args: unknown[] }) => statuses.push(call.args[0] as { text?: string }));
-      await waitFor('the socket', async () => (await simState(sim)).sockets === 1);
+      await waitFor('the socket', async () => (await simState(sim())).sockets === 1);
 
       if (start === 0) {
         // The first connect starts live: a valid event sets the client's position.
-        await simPost(sim, '/sim/frames', { frame: followUp(nextSeq, 'start') });
+        await simPost(sim(), '/sim/frames', { frame: followUp(nextSeq, 'start') });
         await waitFor('the first event', () => received.length === 1);
         nextSeq += 1;
       }
@@ -77,7 +69,7 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
         await sendCase(hostile, nextSeq);
         if (hostile.usesSeq || hostile.closesSocket) nextSeq += 1;
         const marker = `after ${hostile.name}`;
-        await simPost(sim, '/sim/frames', { frame: followUp(nextSeq, marker) });
+        await simPost(sim(), '/sim/frames', { frame: followUp(nextSeq, marker) });
         nextSeq += 1;
         await waitFor(`the valid event after "${hostile.name}"`, () => received.some((msg) => msg.payload === marker), 5000);
         const expect = hostile.expect;
@@ -108,9 +100,9 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
 
   /** Sends one case; a frame that closes the socket is followed by a wait for the reconnect. */
   async function sendCase(hostile: HostileCase, seq: number): Promise<void> {
-    await simPost(sim, '/sim/frames', { frame: hostile.frame(seq) });
+    await simPost(sim(), '/sim/frames', { frame: hostile.frame(seq) });
     if (!hostile.closesSocket) return;
-    await waitFor('the socket to be closed by the oversized frame', async () => (await simState(sim)).sockets === 0, 3000).catch(() => undefined /* it may already be back */);
-    await waitFor('the reconnect after the oversized frame', async () => (await simState(sim)).sockets === 1, 5000);
+    await waitFor('the socket to be closed by the oversized frame', async () => (await simState(sim())).sockets === 0, 3000).catch(() => undefined /* it may already be back */);
+    await waitFor('the reconnect after the oversized frame', async () => (await simState(sim())).sockets === 1, 5000);
   }
 });

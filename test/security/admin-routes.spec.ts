@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import { DEMO_ACCOUNT, LIMITED_ACCOUNT, startSimulator, type RunningSimulator } from '../../simulator/index';
-import { ADMIN_USER, READER_USER, freePort, occurrences, startSecureNodeRed, type AdminAnswer, type RunningNodeRed } from './support/secure-node-red';
+import { freePort } from '../support/node-red-process';
+import { ADMIN_USER, READER_USER, occurrences, SIMULATOR_ACCOUNT_SECRETS, startSecureNodeRed, type AdminAnswer, type RunningNodeRed } from './support/secure-node-red';
 
 const ENDPOINTS_ROUTE = '/ayla-dss/endpoints';
 const TEST_CONNECTION_ROUTE = '/ayla-dss/test-connection';
@@ -28,10 +29,7 @@ describe('security: admin routes need permission and never echo a secret', funct
   const simLog: string[] = [];
   const signIns = (): number => simLog.filter((line) => line.startsWith('signed in ')).length;
   const secrets: Record<string, string> = {
-    'demo password': DEMO_ACCOUNT.password,
-    'demo app id': DEMO_ACCOUNT.appId,
-    'demo app secret': DEMO_ACCOUNT.appSecret,
-    'limited password': LIMITED_ACCOUNT.password,
+    ...SIMULATOR_ACCOUNT_SECRETS,
     'wrong password': WRONG_PASSWORD,
     'password in a URL': URL_PASSWORD,
   };

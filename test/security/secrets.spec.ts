@@ -15,10 +15,12 @@ import * as path from 'node:path';
 import { DEMO_ACCOUNT, LIMITED_ACCOUNT, MALFORMED_KINDS, startSimulator, type RunningSimulator } from '../../simulator/index';
 import { Session } from '../../nodes/lib/session';
 import { SubscriptionClient } from '../../nodes/lib/subscriptions';
+import { simulatorAccountNode } from '../support/account-node';
 import {
   ADMIN_USER,
   CREDENTIAL_SECRET,
   occurrences,
+  SIMULATOR_ACCOUNT_SECRETS,
   startSecureNodeRed,
   type CommsConnection,
   type FlowJson,
@@ -40,20 +42,7 @@ const WAIT_MS = 10_000;
 const MALFORMED_CODES = ['NO_SEPARATOR', 'BAD_LENGTH', 'LENGTH_MISMATCH', 'BAD_JSON', 'EMPTY_FRAME', 'FRAME_TOO_LARGE'];
 
 function accountNode(id: string, sim: RunningSimulator, credentials: Record<string, string>): Record<string, unknown> {
-  return {
-    id,
-    type: 'ayla-dss-account',
-    name: `node ${id}`,
-    region: 'custom',
-    deployment: 'field',
-    clientType: 'cloud',
-    streamUrl: sim.streamUrl,
-    apiUrl: sim.apiUrl,
-    userUrl: sim.userUrl,
-    heartbeatTimeout: 90,
-    allowInsecure: false,
-    credentials,
-  };
+  return simulatorAccountNode(sim, { id, name: `node ${id}`, credentials });
 }
 
 function inNode(id: string, eventType: string, account: string, extra: Record<string, unknown>): Record<string, unknown> {
@@ -144,10 +133,7 @@ describe('security: secrets never leave the credential store', function () {
   let keyModeStreamKey: string;
   /** Every secret the test knows, by label; stream keys the runtime created are added once known. */
   const secrets: Record<string, string> = {
-    'demo password': DEMO_ACCOUNT.password,
-    'demo app id': DEMO_ACCOUNT.appId,
-    'demo app secret': DEMO_ACCOUNT.appSecret,
-    'limited password': LIMITED_ACCOUNT.password,
+    ...SIMULATOR_ACCOUNT_SECRETS,
     'wrong password': WRONG_PASSWORD,
     'wrong app secret': WRONG_APP_SECRET,
     'unknown stream key': UNKNOWN_STREAM_KEY,

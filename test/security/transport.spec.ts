@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator } from '../../simulator/index';
 import { Session } from '../../nodes/lib/session';
 import { SubscriptionClient } from '../../nodes/lib/subscriptions';
-import { ADMIN_USER, REPO_ROOT, startSecureNodeRed, type CommsConnection, type FlowJson, type RunningNodeRed } from './support/secure-node-red';
+import { REPO_ROOT } from '../support/node-red-process';
+import { ADMIN_USER, startSecureNodeRed, type CommsConnection, type FlowJson, type RunningNodeRed } from './support/secure-node-red';
 
 /** Upper bound of every wait for the runtime to reach a state (10 s; all of it is loopback). */
 const WAIT_MS = 10_000;

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Node } from 'node-red';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/index';
+import { simulatorAccountNode } from '../../support/account-node';
 
 type FlowJson = Array<Record<string, unknown>>;
 type CredentialsJson = Record<string, Record<string, string>>;
@@ -62,22 +63,54 @@ export function startQuietSimulator(options: SimulatorOptions = {}): Promise<Run
   return startSimulator({ rate: 0, seed: 1, ackDelayMs: 20, ...options });
 }
 
-/** The account config node pointing at the simulator (region custom). */
-export function accountNode(sim: RunningSimulator, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: ACCOUNT_ID,
-    type: 'ayla-dss-account',
-    name: 'simulator',
-    region: 'custom',
-    deployment: 'field',
-    clientType: 'cloud',
-    streamUrl: sim.streamUrl,
-    apiUrl: sim.apiUrl,
-    userUrl: sim.userUrl,
-    heartbeatTimeout: 90,
-    allowInsecure: false,
-    ...extra,
+/** Options of {@link useSimulatorAndHelper}. */
+export interface SimulatorAndHelperOptions {
+  /**
+   * `'block'` (default): one simulator for the whole describe block, cheapest when tests do not
+   * care about subscriptions or seqs left by earlier tests; `'test'`: a fresh simulator for every
+   * test, for tests that count subscriptions or sockets from zero.
+   */
+  simulatorPerTest?: boolean;
+  /** Simulator options over the quiet defaults of {@link startQuietSimulator}. */
+  simulator?: SimulatorOptions;
+}
+
+/**
+ * Registers the mocha hooks every flow test block repeats, in the calling `describe`: a quiet
+ * simulator started before the block (or before each test), `helper.unload()` after every test
+ * (then the per-test simulator closed), and the block's simulator closed after the block.
+ * Returns a getter for the running simulator, callable inside tests and hooks.
+ */
+export function useSimulatorAndHelper(options: SimulatorAndHelperOptions = {}): () => RunningSimulator {
+  let sim: RunningSimulator | null = null;
+  const start = async () => {
+    sim = await startQuietSimulator(options.simulator);
   };
+  const stop = async () => {
+    const running = sim;
+    sim = null;
+    await running?.close();
+  };
+  if (options.simulatorPerTest) {
+    beforeEach(start);
+    afterEach(async () => {
+      await helper.unload();
+      await stop();
+    });
+  } else {
+    before(start);
+    afterEach(() => helper.unload());
+    after(stop);
+  }
+  return () => {
+    if (!sim) throw new Error('no simulator is running: call the getter inside a test or hook of the block that called useSimulatorAndHelper');
+    return sim;
+  };
+}
+
+/** The account config node `account1` named `simulator`, pointing at the simulator (see {@link simulatorAccountNode}). */
+export function accountNode(sim: RunningSimulator, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return simulatorAccountNode(sim, { id: ACCOUNT_ID, name: 'simulator', ...extra });
 }
 
 /** Credentials map for helper.load: the demo account on the account node. */

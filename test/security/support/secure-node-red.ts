@@ -1,25 +1,17 @@
 /**
- * A real Node-RED runtime for the security tests: `node-red/red.js` in a child process bound to
- * 127.0.0.1, with `adminAuth` (two users: `admin` with every permission, `reader` with `read`),
- * an encrypting `credentialSecret`, the console log at `trace` level with audit events, and this
- * package loaded from the built `dist/` through `nodesDir` (the repository root is a Node-RED
- * module: its package.json names dist/ayla-dss.js).
+ * A real Node-RED runtime for the security tests (test/support/node-red-process.ts: red.js in a
+ * child process bound to 127.0.0.1, this package from the built `dist/`), with `adminAuth` (two
+ * users: `admin` with every permission, `reader` with `read`), an encrypting `credentialSecret`
+ * and the console log at `trace` level with audit events.
  *
  * The whole stdout + stderr is kept so a test can prove that no secret ever reached the log.
  * Flows are deployed through the admin API (POST /flows), never written to disk, so credentials
  * take the same path as an editor deploy: Node-RED extracts them and stores them encrypted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-
-/** The repository root (this file is test/security/support/). */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-/** The Node-RED entry the package.json `node-red.nodes` section names. */
-export const DIST_ENTRY = path.join(REPO_ROOT, 'dist', 'ayla-dss.js');
+import { DEMO_ACCOUNT, LIMITED_ACCOUNT } from '../../../simulator/index';
+import { REPO_ROOT, startNodeRedChild, type NodeRedChild } from '../../support/node-red-process';
 
 /** An admin API user: Node-RED permissions, and the token scope asked for (it may not exceed them). */
 export interface AdminUser {
@@ -33,11 +25,7 @@ export const READER_USER: AdminUser = { username: 'reader', password: 'reader-pa
 /** The key Node-RED encrypts flows_cred.json with. */
 export const CREDENTIAL_SECRET = 'security-spec-credential-secret';
 
-/** How long Node-RED may take to answer its admin API after spawning (30 s; it loads every core node). */
-const STARTUP_TIMEOUT_MS = 30_000;
-/** After SIGTERM, how long Node-RED may take to stop its flows before SIGKILL (5 s). */
-const STOP_TIMEOUT_MS = 5_000;
-/** Poll interval of the start-up wait and of {@link RunningNodeRed.waitForLog} (ms). */
+/** Poll interval of {@link RunningNodeRed.waitForLog} and of the comms waits (ms). */
 const POLL_INTERVAL_MS = 100;
 /** Every admin request gives up after this long (5 s): all of it is loopback. */
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -78,14 +66,8 @@ export interface CommsConnection {
   close(): Promise<void>;
 }
 
-/** A running Node-RED child process. */
-export interface RunningNodeRed {
-  /** `http://127.0.0.1:PORT`, without trailing slash. */
-  url: string;
-  pid: number;
-  userDir: string;
-  /** Everything the child wrote to stdout and stderr so far. */
-  log(): string;
+/** A running Node-RED child process (the whole log kept) and what the security tests do with it. */
+export interface RunningNodeRed extends NodeRedChild {
   /**
    * One admin API request; `token` adds `Authorization: Bearer …`; `form` sends the fields
    * urlencoded, as an HTML form would, instead of `body` as JSON.
@@ -100,30 +82,6 @@ export interface RunningNodeRed {
   openComms(token?: string): Promise<CommsConnection>;
   /** Resolves once `pattern` matches the log; rejects after `timeoutMs` saying what was missing. */
   waitForLog(pattern: RegExp, timeoutMs: number, what: string): Promise<void>;
-  /** SIGTERM, then SIGKILL after 5 s; the log stays readable. Idempotent. */
-  stop(): Promise<void>;
-  /** {@link stop}, then removes the user directory. Idempotent. */
-  dispose(): Promise<void>;
-}
-
-/** Throws with a clear message when the package has not been built. */
-export function assertBuilt(): void {
-  if (!fs.existsSync(DIST_ENTRY)) {
-    throw new Error(`${path.relative(REPO_ROOT, DIST_ENTRY)} is missing: run \`npm run build\` first (\`npm test\` builds it in its pretest step)`);
-  }
-}
-
-/** A free TCP port on 127.0.0.1 (red.js needs a fixed port, so bind 0, read it and release it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
 }
 
 /** bcrypt hash with Node-RED's own bcryptjs (the format `adminAuth` expects). */
@@ -134,25 +92,16 @@ function bcryptHash(password: string): string {
   return bcrypt.hashSync(password, BCRYPT_ROUNDS);
 }
 
-function settingsFile(port: number, withAdminAuth: boolean): string {
+/** The security suite's settings: encrypted credentials, optional adminAuth, the whole log with audit events. */
+function settingsLines(withAdminAuth: boolean): string[] {
   const users = [ADMIN_USER, READER_USER].map((user) => ({ ...user, password: bcryptHash(user.password) }));
   const adminAuth = withAdminAuth ? `{ type: 'credentials', users: ${JSON.stringify(users)} }` : 'undefined';
-  return `// Written by test/security/support/secure-node-red.ts for one test run.
-module.exports = {
-  uiHost: '127.0.0.1',
-  uiPort: ${port},
-  flowFile: 'flows.json',
-  credentialSecret: ${JSON.stringify(CREDENTIAL_SECRET)},
-  adminAuth: ${adminAuth},
-  nodesDir: [${JSON.stringify(REPO_ROOT)}],
-  // Everything, including node.debug/trace lines and audit events: the tests scan all of it.
-  logging: { console: { level: 'trace', metrics: false, audit: true } },
-  telemetry: { enabled: false, updateNotification: false },
-  diagnostics: { enabled: false, ui: false },
-  externalModules: { palette: { allowInstall: false } },
-  editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
-};
-`;
+  return [
+    `credentialSecret: ${JSON.stringify(CREDENTIAL_SECRET)},`,
+    `adminAuth: ${adminAuth},`,
+    '// Everything, including node.debug/trace lines and audit events: the tests scan all of it.',
+    "logging: { console: { level: 'trace', metrics: false, audit: true } },",
+  ];
 }
 
 async function adminRequest(
@@ -197,69 +146,15 @@ export interface SecureNodeRedOptions {
  * carries its output.
  */
 export async function startSecureNodeRed(options: SecureNodeRedOptions = {}): Promise<RunningNodeRed> {
-  assertBuilt();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ayla-dss-security-'));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
-  const port = await freePort();
-  const settings = path.join(userDir, 'settings.js');
-  fs.writeFileSync(settings, settingsFile(port, options.adminAuth !== false));
-
-  const redJs = require.resolve('node-red/red.js', { paths: [REPO_ROOT] });
-  const child: ChildProcess = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', settings, '--port', String(port)], {
-    cwd: userDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output += chunk.toString('utf8');
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
-      });
-      const outcome = await Promise.race([exited, timeout]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    })();
-    return stopping;
-  };
-  let disposed = false;
-  const dispose = async (): Promise<void> => {
-    await stop();
-    if (disposed) return;
-    disposed = true;
-    fs.rmSync(userDir, { recursive: true, force: true });
-  };
-
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  for (;;) {
+  const red = await startNodeRedChild({
+    userDirPrefix: 'ayla-dss-security-',
+    writtenBy: 'test/security/support/secure-node-red.ts',
+    settingsLines: settingsLines(options.adminAuth !== false),
+    files: { 'flows.json': '[]' },
     // /auth/login answers without a token even with adminAuth on (it says how to log in).
-    const answered = await adminRequest(url, 'GET', '/auth/login').then(
-      (answer) => answer.status === 200,
-      () => false, // not listening yet: poll again
-    );
-    if (answered) break;
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      const why = child.exitCode !== null ? `exited with ${child.exitCode}` : `did not answer within ${STARTUP_TIMEOUT_MS} ms`;
-      await dispose();
-      throw new Error(`Node-RED ${why}:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
+    readyRoute: '/auth/login',
+  });
+  const { url } = red;
 
   const tokenFor = async (user: AdminUser): Promise<string> => {
     const answer = await adminRequest(url, 'POST', '/auth/token', {
@@ -271,19 +166,14 @@ export async function startSecureNodeRed(options: SecureNodeRedOptions = {}): Pr
   };
 
   const waitForLog = (pattern: RegExp, timeoutMs: number, what: string): Promise<void> =>
-    waitUntil(() => pattern.test(output), timeoutMs, `${what} (in the Node-RED log)`);
+    waitUntil(() => pattern.test(red.log()), timeoutMs, `${what} (in the Node-RED log)`);
 
   return {
-    url,
-    pid: child.pid ?? -1,
+    ...red,
     openComms: (token) => openComms(url, token),
-    userDir,
-    log: () => output,
     request: (method, route, options) => adminRequest(url, method, route, options),
     tokenFor,
     waitForLog,
-    stop,
-    dispose,
   };
 }
 
@@ -328,6 +218,17 @@ async function openComms(baseUrl: string, token: string | undefined): Promise<Co
       }),
   };
 }
+
+/**
+ * The secrets of the simulator's built-in accounts, by label (for assertion messages), that no
+ * answer, file, log line or status may contain.
+ */
+export const SIMULATOR_ACCOUNT_SECRETS: Readonly<Record<string, string>> = {
+  'demo password': DEMO_ACCOUNT.password,
+  'demo app id': DEMO_ACCOUNT.appId,
+  'demo app secret': DEMO_ACCOUNT.appSecret,
+  'limited password': LIMITED_ACCOUNT.password,
+};
 
 /**
  * Every place `secret` occurs in `text`, as short context strings for an assertion message.
