@@ -281,6 +281,25 @@ describe('editor end to end: real Node-RED + headless Chromium + simulator', fun
     assert.ok(!failedText.includes('definitely-not'), 'the typed password is not echoed');
     await screenshot('account-test-failed', '.red-ui-tray');
 
+    // An answer that arrives after the user edited a tested field describes old values: not shown.
+    let releaseAnswer: () => void = () => undefined;
+    const answerHeld = new Promise<void>((resolve) => (releaseAnswer = resolve));
+    await page.route('**/ayla-dss/test-connection', async (route) => {
+      await answerHeld;
+      await route.continue();
+    });
+    try {
+      await page.locator('#ayla-dss-test-connection').click();
+      await waitUntil(page, 'the test to be running', () => !!document.querySelector('#ayla-dss-test-result .fa-spinner'), undefined);
+      await page.locator('#node-config-input-password').fill(sim?.account.password ?? '');
+      releaseAnswer();
+      await waitUntil(page, 'the Test connection button to be enabled again', () => !(document.querySelector('#ayla-dss-test-connection') as HTMLButtonElement).disabled, undefined);
+      assert.ok(!(await page.locator('#ayla-dss-test-result').isVisible()), 'the late answer for the old password is not shown');
+    } finally {
+      releaseAnswer();
+      await page.unroute('**/ayla-dss/test-connection');
+    }
+
     // Cancel both dialogs: nothing changed.
     await page.locator('#node-config-dialog-cancel').click();
     await page.locator('#node-dialog-cancel').click();
