@@ -6,7 +6,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { encodeFrame, HEARTBEAT_ANSWER, HEARTBEAT_FRAME } from '../nodes/lib/frames';
+import { encodeFrame, HEARTBEAT_ANSWER, HEARTBEAT_FRAME, KEEPALIVE_FRAME } from '../nodes/lib/frames';
 import { parseRequestUrl } from './http-io';
 import type { RetainedEvent, SubscriptionEntry, SubscriptionStore } from './subscriptions';
 
@@ -47,6 +47,8 @@ class StreamConnection {
   /** A close requested while stalled, performed after the held frames. */
   heldClose: { code: number; reason: string } | null = null;
   heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Mobile streams only: `1|X` keep-alives between heartbeats (PROTOCOL.md §5). */
+  keepAliveTimer: NodeJS.Timeout | null = null;
   graceTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -61,10 +63,17 @@ class StreamConnection {
   }
 
   clearTimers(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.stopBeats();
     if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.heartbeatTimer = null;
     this.graceTimer = null;
+  }
+
+  /** Stops heartbeats and keep-alives (the socket is closing). */
+  stopBeats(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    this.heartbeatTimer = null;
+    this.keepAliveTimer = null;
   }
 }
 
@@ -172,6 +181,13 @@ export class StreamServer {
       return;
     }
     connection.heartbeatTimer = setInterval(() => this.heartbeatTick(connection), this.options.heartbeatMs);
+    if (entry.record.client_type === 'mobile') {
+      // Mobile streams also carry keep-alives, which need no answer: one every half heartbeat
+      // interval. The heartbeats-off fault silences them too, so the stream really goes quiet.
+      connection.keepAliveTimer = setInterval(() => {
+        if (this.heartbeatsEnabled) this.sendFrame(connection, KEEPALIVE_FRAME);
+      }, this.options.heartbeatMs / 2);
+    }
   }
 
   private detach(connection: StreamConnection): void {
@@ -239,8 +255,7 @@ export class StreamServer {
       connection.heldClose ??= { code, reason };
       return;
     }
-    if (connection.heartbeatTimer) clearInterval(connection.heartbeatTimer);
-    connection.heartbeatTimer = null;
+    connection.stopBeats();
     connection.socket.close(code, reason);
     connection.graceTimer ??= setTimeout(() => connection.socket.terminate(), CLOSE_GRACE_MS);
   }

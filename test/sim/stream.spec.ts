@@ -77,6 +77,22 @@ describe('simulator: stream', () => {
       }
     });
 
+    it('sends 1|X keep-alives on mobile streams only', async () => {
+      const mobile = await signInAndSubscribe(sim, { client_type: 'mobile', dsn: '', oem_model: '*', subscription_type: 'datapoint' });
+      const cloud = await signInAndSubscribe(sim);
+      const mobileStream = await StreamRecorder.open(sim, mobile.subscription.stream_key);
+      const cloudStream = await StreamRecorder.open(sim, cloud.subscription.stream_key);
+      try {
+        await waitUntil('keep-alives on the mobile stream', () => mobileStream.frames.filter((frame) => frame === '1|X').length >= 3);
+        await waitUntil('heartbeats on the cloud stream', () => cloudStream.frames.filter((frame) => frame === '1|Z').length >= 3);
+        assert.equal(cloudStream.frames.filter((frame) => frame === '1|X').length, 0, 'cloud streams carry no keep-alives');
+        assert.equal(mobileStream.socket.readyState, mobileStream.socket.OPEN, 'keep-alives need no answer');
+      } finally {
+        mobileStream.terminate();
+        cloudStream.terminate();
+      }
+    });
+
     it('closes a socket that misses the configured number of answers in a row (code 4001)', async () => {
       const { subscription } = await signInAndSubscribe(sim);
       const stream = await StreamRecorder.open(sim, subscription.stream_key, '', { answerHeartbeats: false });
