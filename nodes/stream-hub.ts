@@ -30,7 +30,7 @@ import { normaliseEvent, type NormalisedEvent } from './lib/normalise';
 import { AylaApiError, DEFAULT_REQUEST_TIMEOUT_MS } from './lib/http';
 import { Session, type Credentials } from './lib/session';
 import { SubscriptionClient, subscriptionName, type Subscription, type SubscriptionSpec } from './lib/subscriptions';
-import { StreamClient, type StateInfo, type StreamEventInfo, type StreamGap } from './lib/stream';
+import { StreamClient, type StateInfo, type StreamEventInfo, type StreamGap, type StreamKeyGrant } from './lib/stream';
 import { FlowController } from './lib/flow-control';
 import { MemoryResumeStore, type ResumeStore } from './resume-store';
 import { fingerprint } from './secrets';
@@ -327,7 +327,7 @@ class SharedStream {
     const request = this.request;
     const client: StreamClient = new StreamClient({
       streamUrl: this.hub.endpoints.streamUrl,
-      getStreamKey: (): Promise<string> => this.streamKey(client),
+      getStreamKey: () => this.streamKey(),
       eventType: request.source === 'auto' ? request.spec.eventType : undefined,
       heartbeatTimeoutMs: this.hub.heartbeatTimeoutMs,
       ...(request.source === 'auto' ? { authRetryDelayMs: AUTO_AUTH_RETRY_DELAY_MS } : {}),
@@ -343,11 +343,8 @@ class SharedStream {
     client.start();
   }
 
-  /**
-   * Closes the current client and forgets it. Its events stop at once; its final 'closed' state
-   * reaches the listeners only when `announce` (a replaced client must not flash "disconnected").
-   */
-  private stopClient(announce: boolean): Promise<void> {
+  /** Closes the current client and forgets it. Its events stop at once; its final 'closed' state still reaches the listeners. */
+  private stopClient(): Promise<void> {
     const client = this.client;
     this.client = null;
     this.detachFlowControl?.();
@@ -356,7 +353,6 @@ class SharedStream {
     client.removeAllListeners('event');
     client.removeAllListeners('gap');
     client.removeAllListeners('invalid');
-    if (!announce) client.removeAllListeners('state');
     return client.close().finally(() => client.removeAllListeners());
   }
 
@@ -366,7 +362,7 @@ class SharedStream {
   }
 
   /** Called before every connect. Auto: reuse the found subscription; mobile: a fresh one each time (PROTOCOL.md §4). */
-  private async streamKey(client: StreamClient): Promise<string> {
+  private async streamKey(): Promise<string | StreamKeyGrant> {
     const request = this.request;
     if (request.source === 'key') return request.streamKey;
     let subscription: Subscription;
@@ -376,6 +372,7 @@ class SharedStream {
       const name = subscriptionName(request.spec);
       if (this.hub.clientType === 'mobile') {
         this.subscription = await subscriptions.create(request.spec, name);
+        createdNow = true;
       } else if (!this.subscription) {
         const found = await subscriptions.findOrCreateWithOrigin(request.spec);
         this.subscription = found.subscription;
@@ -392,18 +389,15 @@ class SharedStream {
       throw error;
     }
     const changed = this.bindPosition(subscription);
-    if ((changed || createdNow) && client === this.client && !this.closed) {
-      // A subscription just created here, or another one than the position belonged to
-      // (deleted on the server and re-created, mid-stream or while Node-RED was down). Its
-      // seqs start at 0 and every event on it is new: read it from its beginning, so events
-      // published before this connect (or before a connection lost ahead of the first event)
-      // are not skipped, and a stale seq_start cannot make its first events look like
-      // duplicates. The current client is closed, so the error thrown below is never reported
-      // (its attempt is stale when it sees it).
+    if (changed || createdNow) {
+      // A subscription just created here (mobile: on every connect), or another one than the
+      // position belonged to (deleted on the server and re-created, mid-stream or while
+      // Node-RED was down). Its seqs start at 0 and every event on it is new: read it from its
+      // beginning, so events published before this connect (or before a connection lost ahead
+      // of the first event) are not skipped, and a stale seq_start cannot make its first
+      // events look like duplicates.
       this.hub.log(`subscription ${subscription.name} was ${changed ? 're-created' : 'created'} (id ${subscription.id}): reading it from seq 0`);
-      void this.stopClient(false);
-      this.startClient(0);
-      throw new Error('superseded by a new stream client');
+      return { streamKey: subscription.stream_key, readFromSeq: 0 };
     }
     return subscription.stream_key;
   }
@@ -548,7 +542,7 @@ class SharedStream {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.stopClient(true);
+    await this.stopClient();
   }
 }
 

@@ -48,14 +48,25 @@ export const DEFAULT_AUTH_RETRY_DELAY_MS = 60_000;
 /** close() waits at most this long (1 s) for the terminated socket to report it is gone. */
 const CLOSE_WAIT_MS = 1000;
 
+/** A stream key, and where to read it from when its owner knows better than the client. */
+export interface StreamKeyGrant {
+  streamKey: string;
+  /**
+   * Read from this seq, whatever the resume point: a subscription its owner has just created
+   * (or re-created) starts at 0, and every event on it is new. Omitted: resume as usual.
+   */
+  readFromSeq?: number;
+}
+
 export interface StreamClientOptions {
   /** `ws(s)://host/stream`, without query. */
   streamUrl: string;
   /**
    * Called before every connect (auto mode may re-find or re-create the subscription). Must
    * settle: the client does not time it out (REST calls behind it have their own timeouts).
+   * Return a {@link StreamKeyGrant} to say where to read the key from.
    */
-  getStreamKey: () => string | Promise<string>;
+  getStreamKey: () => string | StreamKeyGrant | Promise<string | StreamKeyGrant>;
   /** When set, events of other types are reported as invalid. */
   eventType?: EventType;
   /** No frame at all for this many ms ⇒ terminate and reconnect; default 90000. */
@@ -375,16 +386,20 @@ export class StreamClient extends EventEmitter {
     const id = ++this.attemptId;
     if (this.connectAttempts++ > 0) this.stats.reconnects++;
     this.setState({ state: 'connecting', attempt: this.backoff.attempt });
-    let key: string;
+    let grant: StreamKeyGrant;
     try {
-      key = await this.options.getStreamKey();
-      if (typeof key !== 'string' || key.trim() === '') throw new Error('the stream key is empty');
+      const answer = await this.options.getStreamKey();
+      grant = typeof answer === 'string' ? { streamKey: answer } : answer;
+      if (typeof grant?.streamKey !== 'string' || grant.streamKey.trim() === '') throw new Error('the stream key is empty');
+      if (grant.readFromSeq !== undefined && !(Number.isSafeInteger(grant.readFromSeq) && grant.readFromSeq >= 0)) {
+        throw new Error('readFromSeq must be a whole number >= 0');
+      }
     } catch (error) {
       if (!this.isStale(id)) this.keyFailed(error);
       return;
     }
     if (this.isStale(id)) return;
-    this.openSocket(key.trim(), id);
+    this.openSocket(grant.streamKey.trim(), grant.readFromSeq, id);
   }
 
   private keyFailed(error: unknown): void {
@@ -402,13 +417,20 @@ export class StreamClient extends EventEmitter {
   }
 
   /** The URL for this key, with `seq_start` when there is a resume point. */
-  private urlFor(key: string): string {
+  private urlFor(key: string, readFromSeq: number | undefined): string {
     if (this.previousKey !== null && key !== this.previousKey) {
       // seq is counted per stream key: a new key (a re-created subscription) starts a new
-      // sequence, so the old resume point means nothing there. Start live on the new key.
-      // Messages held from the old key during a pause belong to that old sequence too.
+      // sequence, so the old resume point means nothing there. Start live on the new key
+      // unless the grant says where to read. Messages held from the old key during a pause
+      // belong to that old sequence too.
       this.delivered = null;
       this.expectedSeq = null;
+      this.held = [];
+    }
+    if (readFromSeq !== undefined) {
+      // Held messages will be read again from the socket, in order.
+      this.delivered = readFromSeq > 0 ? readFromSeq - 1 : null;
+      this.expectedSeq = readFromSeq;
       this.held = [];
     }
     this.previousKey = key;
@@ -418,10 +440,10 @@ export class StreamClient extends EventEmitter {
     return url.toString();
   }
 
-  private openSocket(key: string, id: number): void {
+  private openSocket(key: string, readFromSeq: number | undefined, id: number): void {
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.urlFor(key), { maxPayload: this.maxPayloadBytes });
+      socket = new WebSocket(this.urlFor(key, readFromSeq), { maxPayload: this.maxPayloadBytes });
     } catch (error) {
       // A malformed stream URL: retrying cannot fix it, but backoff keeps it from spinning.
       this.emitError(new StreamError('CONNECTION_ERROR', `cannot connect to the stream URL: ${messageOf(error)}`, { cause: error }));

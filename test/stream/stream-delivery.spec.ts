@@ -123,6 +123,28 @@ describe('StreamClient delivery', () => {
     assert.equal(client.stats.duplicates, 1);
   });
 
+  it('reads from the seq a key grant names, even on a reconnect before the first event', async () => {
+    // A subscription its owner has just created: every event on it is new, from seq 0.
+    const client = bench.client({ getStreamKey: () => ({ streamKey: TEST_KEY, readFromSeq: 0 }) });
+    client.start();
+    const first = await bench.server.nextConnection();
+    assert.equal(first.query.get('seq_start'), '0');
+    first.socket.close();
+    const second = await bench.server.nextConnection();
+    assert.equal(second.query.get('seq_start'), '0', 'no event was delivered yet: read from 0 again');
+    second.send(datapointFrame(0));
+    assert.equal((await nextEvent<StreamEventInfo>(client, 'event')).seq, 0);
+  });
+
+  it('refuses a key grant with an unusable readFromSeq (KEY_ERROR) instead of connecting', async () => {
+    const client = bench.client({ getStreamKey: () => ({ streamKey: TEST_KEY, readFromSeq: -1 }) });
+    client.start();
+    const error = await nextEvent<Error & { code: string }>(client, 'error');
+    assert.equal(error.code, 'KEY_ERROR');
+    assert.match(error.message, /readFromSeq/);
+    assert.equal(bench.server.attempts.length, 0);
+  });
+
   it('reports malformed frames as invalid and keeps the stream going', async () => {
     const client = bench.client();
     const invalid = record<FrameError>(client, 'invalid');
