@@ -27,7 +27,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AccountCredentials, AccountNodeProperties, EventInNodeProperties } from '../nodes/node-options';
+import type { AccountCredentials, AccountNodeProperties, EventInNodeProperties } from '../nodes/lib/node-options';
 import { canForceGc, environmentLine, formatCount, heapUsedMb, median, positiveIntegerOption, toMb } from './report';
 import { activeResources, formatResources, grownResources, ResourceTracker, type ResourceCounts } from './soak-handles';
 import { SeqRecorder } from './soak-recorder';

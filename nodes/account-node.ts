@@ -12,10 +12,10 @@ import type { Credentials } from './lib/session';
 import { messageKey } from './catalog';
 import {
   DEFAULT_HEARTBEAT_TIMEOUT_S,
-  MIN_HEARTBEAT_TIMEOUT_S,
+  NUMERIC_SETTINGS,
   type AccountCredentials,
   type AccountNodeProperties,
-} from './node-options';
+} from './lib/node-options';
 import { leaseResumeStore, type ResumeStoreLease } from './resume-store';
 import { MissingEnvironmentError, resolveCredential } from './secrets';
 import { HubConfigError, StreamHub, type Registration, type StreamListener, type StreamRequest } from './stream-hub';
@@ -55,7 +55,7 @@ export interface ResolvedAccount {
 /** Seconds from the editor (a number or numeric text) to ms, falling back to the default for nonsense. */
 export function heartbeatTimeoutMsOf(value: unknown): number {
   const seconds = typeof value === 'number' ? value : Number.parseFloat(String(value ?? ''));
-  const valid = Number.isFinite(seconds) && seconds >= MIN_HEARTBEAT_TIMEOUT_S;
+  const valid = Number.isFinite(seconds) && seconds >= NUMERIC_SETTINGS.heartbeatTimeout.min;
   return Math.round((valid ? seconds : DEFAULT_HEARTBEAT_TIMEOUT_S) * 1000);
 }
 

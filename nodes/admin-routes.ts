@@ -18,7 +18,7 @@ import { AylaApiError } from './lib/http';
 import { Session } from './lib/session';
 import { ACCOUNT_NODE_TYPE, resolveAccount } from './account-node';
 import { errorText, messageKey } from './catalog';
-import type { AccountCredentials, AccountNodeProperties } from './node-options';
+import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
 import { redactEmail } from './secrets';
 import { HubConfigError } from './stream-hub';
 

@@ -11,7 +11,7 @@ import type { ClientType } from './lib/endpoints';
 import { ACCOUNT_NODE_TYPE, type AccountNode } from './account-node';
 import { errorText, statusKey } from './catalog';
 import { inNodeTypeOf, type AylaMessage } from './messages';
-import type { EventInCredentials, EventInNodeProperties } from './node-options';
+import type { EventInCredentials, EventInNodeProperties } from './lib/node-options';
 import { MissingEnvironmentError, resolveCredential } from './secrets';
 import { HubConfigError, type Registration, type StreamListener, type StreamProblem, type StreamRequest, type StreamStatus } from './stream-hub';
 

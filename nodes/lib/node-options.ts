@@ -1,0 +1,123 @@
+/**
+ * The properties of each node type as the runtime receives them from the flow, the defaults
+ * the editor declares, and the bounds of every numeric setting. The editor bundle imports this
+ * same file, so a range or a default is written down once and both sides enforce it.
+ * Type names follow the node type names.
+ */
+import { ConfigError } from './errors';
+import type { PatternRule } from './filters';
+
+/** A numeric node setting: its unit, bounds (inclusive) and default. */
+export interface NumericSetting {
+  /** Shown after the number in the editor and in error texts. */
+  readonly unit: 's';
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  /** Whole numbers only. */
+  readonly integer: boolean;
+}
+
+/**
+ * Every numeric setting of the package, by property name.
+ *
+ * - `heartbeatTimeout` (account): seconds without any frame before a socket is declared dead;
+ *   `docs/protocol.md` §5 (~3 server heartbeats of 30 s). The minimum of 1 s only suits a fast
+ *   simulator; the maximum stays far below the 2^31 ms where Node's timers overflow.
+ */
+export const NUMERIC_SETTINGS = {
+  heartbeatTimeout: { unit: 's', min: 1, max: 3600, default: 90, integer: true },
+} as const satisfies Record<string, NumericSetting>;
+
+/** Name of a setting in {@link NUMERIC_SETTINGS}. */
+export type NumericSettingName = keyof typeof NUMERIC_SETTINGS;
+
+/** Seconds without any frame before a socket is declared dead (`docs/protocol.md` §5: ~3 heartbeats). */
+export const DEFAULT_HEARTBEAT_TIMEOUT_S = NUMERIC_SETTINGS.heartbeatTimeout.default;
+
+/**
+ * Why `value` is not a valid `name`, or null when it is. Empty, null and undefined are valid
+ * (they mean the default: old flows lack newer properties). Numeric text is accepted because
+ * the editor stores what was typed.
+ */
+export function numericSettingProblem(name: NumericSettingName, value: unknown): { min: number; max: number; unit: string } | null {
+  if (value === undefined || value === null || value === '') return null;
+  const setting: NumericSetting = NUMERIC_SETTINGS[name];
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const fine = Number.isFinite(number) && number >= setting.min && number <= setting.max && (!setting.integer || Number.isInteger(number));
+  return fine ? null : { min: setting.min, max: setting.max, unit: setting.unit };
+}
+
+/**
+ * Reads a numeric setting for the runtime: the default when absent, the number when valid.
+ *
+ * @throws {@link ConfigError} `OUT_OF_RANGE` (params `setting`, `min`, `max`, `unit`) for anything else
+ */
+export function readNumericSetting(name: NumericSettingName, value: unknown): number {
+  const problem = numericSettingProblem(name, value);
+  if (problem) {
+    throw new ConfigError('OUT_OF_RANGE', `${name} must be a whole number from ${problem.min} to ${problem.max} ${problem.unit}`, {
+      params: { setting: name, ...problem },
+    });
+  }
+  if (value === undefined || value === null || value === '') return NUMERIC_SETTINGS[name].default;
+  return Number(value);
+}
+
+/** `ayla-dss-account` properties (never secrets: those are {@link AccountCredentials}). */
+export interface AccountNodeProperties {
+  name?: string;
+  /** `us` | `eu` | `cn` | `custom`; default `us`. */
+  region?: string;
+  /** `field` | `dev` | `staging`; default `field`. */
+  deployment?: string;
+  /** `cloud` | `mobile`; default `cloud`. */
+  clientType?: string;
+  /** Custom-region URLs; ignored for the other regions. */
+  streamUrl?: string;
+  apiUrl?: string;
+  userUrl?: string;
+  /** Seconds; see {@link NUMERIC_SETTINGS}. Strings are accepted because the editor stores text. */
+  heartbeatTimeout?: number | string;
+  /** Allow plain ws:// and http:// to hosts other than loopback; default false. */
+  allowInsecure?: boolean;
+}
+
+/** `ayla-dss-account` credentials. Any of them may be `${NAME}` to read environment variable NAME. */
+export interface AccountCredentials {
+  email?: string;
+  password?: string;
+  appId?: string;
+  appSecret?: string;
+}
+
+/** Properties shared by the five `ayla-*-in` node types. */
+export interface EventInNodeProperties {
+  name?: string;
+  /** Id of the `ayla-dss-account` config node. */
+  account?: string;
+  /** `auto` (the account creates or reuses a subscription) or `key` (an existing stream key); default `auto`. */
+  source?: string;
+  /** Subscription spec for `auto`: `*` or comma-separated lists. */
+  oemModel?: string;
+  dsns?: string;
+  /** Datapoint types only. */
+  properties?: string;
+  /** Client-side filters; an empty list matches everything. */
+  dsnFilter?: PatternRule[];
+  modelFilter?: PatternRule[];
+  propertyFilter?: PatternRule[];
+  /** Connectivity only: statuses to pass; empty = all. */
+  statuses?: string[];
+  /** Registration only. */
+  registration?: string;
+  /** Datapointack only. */
+  ack?: string;
+  /** Datapoint and datapointack only: pass an event only when its value differs from the last one of that device and property. */
+  onlyChanges?: boolean;
+}
+
+/** `ayla-*-in` credentials: the stream key used when `source` is `key`. */
+export interface EventInCredentials {
+  streamKey?: string;
+}
