@@ -8,19 +8,9 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 
-/** The event types DSS pushes, one per cloud subscription. */
-export const EVENT_TYPES = ['connectivity', 'datapoint', 'datapointack', 'location', 'registration'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+import { EVENT_TYPES, type EventType } from './event-types';
 
-/** Ayla property base types. Unknown ones are passed through as strings by the normaliser. */
-export const BASE_TYPES = ['boolean', 'integer', 'decimal', 'string', 'message', 'file'] as const;
-export type BaseType = (typeof BASE_TYPES)[number];
-
-/** Connectivity statuses seen so far; newer servers may add more, which stay valid. */
-export const KNOWN_CONNECTIVITY_STATUSES = ['Online', 'Offline', 'initializing', 'pollingOnline'] as const;
-
-/** Registration types Ayla documents; others are accepted as plain strings. */
-export const REGISTRATION_TYPES = ['AP-Mode', 'Same-LAN', 'Dsn', 'Button-Push', 'Display'] as const;
+export { BASE_TYPES, EVENT_TYPES, KNOWN_CONNECTIVITY_STATUSES, REGISTRATION_TYPES, isEventType, type BaseType, type EventType } from './event-types';
 
 /** The `metadata` block every event carries. */
 export interface EventMetadata {
@@ -280,11 +270,6 @@ function fail(error: ErrorObject | undefined, eventType?: string): never {
   const where = path === '' ? 'the event' : path;
   const prefix = eventType ? `invalid ${eventType} event` : 'invalid event';
   throw new EventValidationError(`${prefix}: ${where} ${message}`, path);
-}
-
-/** True when `value` names one of the five event types. */
-export function isEventType(value: unknown): value is EventType {
-  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
 }
 
 /**
