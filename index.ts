@@ -15,7 +15,7 @@ export type {
   LocationMessage,
   MessageByEventType,
   RegistrationMessage,
-} from './nodes/messages';
+} from './nodes/lib/messages';
 
 export {
   startSimulator,

@@ -6,7 +6,7 @@
  *
  * - replay: N datapoint events are put into a subscription's retention buffer first (through
  *   `/sim/generate`, topped up exactly with `/sim/events`), then a StreamClient connects with
- *   `resumeFromSeq: 0` and the server sends them back to back: the fastest the client can read.
+ *   `startSeq: 0` and the server sends them back to back: the fastest the client can read.
  * - live: a StreamClient is connected first, then N events are generated while it listens;
  *   this includes the simulator's generation speed, so it is a floor, not the client's ceiling.
  *
@@ -138,7 +138,7 @@ function openStream(sim: BenchSimulator, subscription: Subscription) {
     streamUrl: sim.streamUrl,
     getStreamKey: () => subscription.stream_key,
     eventType: 'datapoint',
-    resumeFromSeq: 0,
+    startSeq: 0,
     // Fail fast rather than retry quietly: a reconnect during a benchmark is a finding.
     backoff: { initialDelayMs: 100, maxDelayMs: 1000 },
   });

@@ -32,6 +32,7 @@ export type ConfigErrorCode =
   | 'INVALID_SOURCE'
   | 'ENV_MISSING'
   | 'OUT_OF_RANGE'
+  | 'BAD_INSTANCE_LABEL'
   | 'NO_ACCOUNT'
   | 'CLOSED'
   | 'UNKNOWN';

@@ -18,7 +18,8 @@ export type FrameErrorCode =
   | 'BAD_LENGTH'
   | 'LENGTH_MISMATCH'
   | 'BAD_JSON'
-  | 'FRAME_TOO_LARGE';
+  | 'FRAME_TOO_LARGE'
+  | 'INVALID_UTF8';
 
 /** A malformed frame. The message quotes at most a short excerpt of the frame. */
 export class FrameError extends Error {

@@ -177,7 +177,7 @@ function isTimeout(error: unknown): boolean {
 }
 
 /** The system error code (ECONNREFUSED…) behind a fetch failure, if any. */
-function systemCodeOf(error: unknown): string | null {
+export function systemCodeOf(error: unknown): string | null {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
     const code = (current as Error & { code?: unknown }).code;

@@ -64,6 +64,19 @@ export function readNumericSetting(name: NumericSettingName, value: unknown): nu
   return Number(value);
 }
 
+/** Longest instance label (32 characters): it goes into subscription names. */
+export const MAX_INSTANCE_LABEL_CHARS = 32;
+/** Letters, digits, dot, dash and underscore: safe in a subscription name on any server. */
+const INSTANCE_LABEL_PATTERN = /^[A-Za-z0-9._-]*$/;
+
+/** Why `label` cannot be an instance label, or null when it can ('' and undefined mean none). */
+export function instanceLabelProblem(label: unknown): 'characters' | 'length' | null {
+  if (label === undefined || label === null) return null;
+  const text = String(label).trim();
+  if (text.length > MAX_INSTANCE_LABEL_CHARS) return 'length';
+  return INSTANCE_LABEL_PATTERN.test(text) ? null : 'characters';
+}
+
 /** `ayla-dss-account` properties (never secrets: those are {@link AccountCredentials}). */
 export interface AccountNodeProperties {
   name?: string;
@@ -81,6 +94,11 @@ export interface AccountNodeProperties {
   heartbeatTimeout?: number | string;
   /** Allow plain ws:// and http:// to hosts other than loopback; default false. */
   allowInsecure?: boolean;
+  /**
+   * Goes into the names of the subscriptions this account creates, so that two Node-RED
+   * instances with the same flow read separate subscriptions on purpose; default '' (none).
+   */
+  instanceLabel?: string;
 }
 
 /** `ayla-dss-account` credentials. Any of them may be `${NAME}` to read environment variable NAME. */

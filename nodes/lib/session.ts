@@ -8,7 +8,8 @@
  *   sign-in.
  * - Sign-ins are rationed: Ayla locks an account for 30 minutes after five failed sign-ins,
  *   so beyond a few attempts per window the session refuses with `SIGN_IN_THROTTLED` without
- *   touching the network.
+ *   touching the network. The ration is a {@link SignInGate}: the runtime shares one per
+ *   e-mail and user service between every session and Test connection.
  * - Errors never contain the password, app secret, app ID or any token.
  */
 import {
@@ -22,6 +23,7 @@ import {
   sendRequest,
   type RequestContext,
 } from './http';
+import { SignInBudget, type SignInGate } from './sign-in-budget';
 
 export interface Credentials {
   email: string;
@@ -49,9 +51,14 @@ export interface SessionOptions {
   refreshAheadMs?: number;
   /** Timeout per request in ms, answer body included; default 15000. */
   requestTimeoutMs?: number;
-  /** Sign-in attempts allowed per window; default 3. */
+  /**
+   * Admits each sign-in attempt; default: a budget of this session alone with
+   * `maxSignInsPerWindow` attempts per `signInWindowMs`.
+   */
+  signInGate?: SignInGate;
+  /** Sign-in attempts allowed per window when no gate is given; default 3. */
   maxSignInsPerWindow?: number;
-  /** Length of the sign-in window in ms; default 1800000 (30 min). */
+  /** Length of the sign-in window in ms when no gate is given; default 1800000 (30 min). */
   signInWindowMs?: number;
   /** Clock in epoch ms; default `Date.now`. Injected by tests. */
   now?: () => number;
@@ -87,16 +94,13 @@ export class Session {
   private readonly credentials: Credentials;
   private readonly refreshAheadMs: number;
   private readonly requestTimeoutMs: number;
-  private readonly maxSignInsPerWindow: number;
-  private readonly signInWindowMs: number;
+  private readonly signInGate: SignInGate;
   private readonly now: () => number;
   private readonly fetchImpl?: typeof fetch;
 
   private tokens: Tokens | null = null;
   /** The token operation in progress, shared by every caller that needs a token meanwhile. */
   private inflight: Promise<string> | null = null;
-  /** Epoch ms of recent sign-in attempts, oldest first. */
-  private signInAttempts: number[] = [];
   /** Bumped by signOut so that an operation that started before it does not store its tokens. */
   private generation = 0;
   /** No refresh retry before this time (epoch ms) after a transient refresh failure. */
@@ -110,9 +114,14 @@ export class Session {
     this.credentials = { ...options.credentials };
     this.refreshAheadMs = Math.max(0, options.refreshAheadMs ?? DEFAULT_REFRESH_AHEAD_MS);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.maxSignInsPerWindow = Math.max(1, options.maxSignInsPerWindow ?? DEFAULT_MAX_SIGN_INS_PER_WINDOW);
-    this.signInWindowMs = options.signInWindowMs ?? DEFAULT_SIGN_IN_WINDOW_MS;
     this.now = options.now ?? Date.now;
+    this.signInGate =
+      options.signInGate ??
+      new SignInBudget({
+        maxPerWindow: options.maxSignInsPerWindow ?? DEFAULT_MAX_SIGN_INS_PER_WINDOW,
+        windowMs: options.signInWindowMs ?? DEFAULT_SIGN_IN_WINDOW_MS,
+        now: this.now,
+      }).gate(options.credentials.email, options.userUrl);
     this.fetchImpl = options.fetch;
   }
 
@@ -271,28 +280,10 @@ export class Session {
     return this.userUrl;
   }
 
-  /** Enforces the sign-in ration and records the attempt. */
-  private admitSignIn(): void {
-    const now = this.now();
-    this.signInAttempts = this.signInAttempts.filter((at) => now - at < this.signInWindowMs);
-    if (this.signInAttempts.length >= this.maxSignInsPerWindow) {
-      const retryAfterMs = this.signInAttempts[0] + this.signInWindowMs - now;
-      const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
-      throw new AylaApiError(
-        'SIGN_IN_THROTTLED',
-        `sign-in not attempted: already ${this.signInAttempts.length} attempts in the last ` +
-          `${Math.round(this.signInWindowMs / 60_000)} minutes (Ayla locks an account after five failures); ` +
-          `next attempt allowed in about ${minutes} minute${minutes === 1 ? '' : 's'}`,
-        { retryAfterMs },
-      );
-    }
-    this.signInAttempts.push(now);
-  }
-
   private async requestSignIn(): Promise<Tokens> {
     const action = 'sign-in';
     const url = joinUrl(this.requireUserUrl(action), 'users/sign_in.json');
-    this.admitSignIn();
+    this.signInGate.admit();
     const { email, password, appId, appSecret } = this.credentials;
     const body = { user: { email, password, application: { app_id: appId, app_secret: appSecret } } };
     const context = this.context(action);

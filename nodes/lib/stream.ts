@@ -1,23 +1,31 @@
 /**
- * StreamClient: one DSS WebSocket stream (PROTOCOL.md §5), kept alive.
+ * StreamClient: one DSS WebSocket stream (`docs/protocol.md` §5), kept alive.
  *
  * It connects to `streamUrl?stream_key=KEY[&seq_start=N]`, answers heartbeats, declares the
  * socket dead when nothing arrives for `heartbeatTimeoutMs`, reconnects with backoff, and
- * resumes from the last delivered `seq` + 1 so that a drop loses nothing the server still
- * retains. Every frame is parsed once and validated once; listeners get typed events.
+ * resumes after its position so that a drop loses nothing the server still retains. Every
+ * frame is parsed once and validated once; listeners get typed events. The seq rules live in
+ * {@link SeqTracker} (`docs/protocol.md` §9).
  *
  * Delivery rules:
- * - `'event'`: each seq at most once, in increasing order. A seq at or below the last one
- *   seen is a duplicate (replay overlap): dropped and counted in `stats.duplicates`.
+ * - `'event'`: each seq at most once, in increasing order; duplicates (replay overlap) are
+ *   dropped and counted in `stats.duplicates`. `suspect` marks an event whose seq jumped
+ *   implausibly far: delivered, but the position did not move.
  * - `'gap'` {expected, received}: emitted once, before the first event after a jump in seq.
- *   On a resume (the first event after a reconnect, or after `resumeFromSeq`) it means the
- *   server could not replay far enough (its retention was exceeded): seqs `expected` ..
- *   `received - 1` are lost and will never be delivered. Delivery carries on from `received`.
- * - `'invalid'`: a malformed frame or an event that fails validation; the stream goes on.
- *   An invalid event whose `seq` is readable still advances `lastSeq`: otherwise every
- *   resume would ask for it again and the server would replay the same bad event forever.
+ *   On a resume it means the server could not replay far enough (its retention was
+ *   exceeded): seqs `expected` .. `received - 1` are lost and will never be delivered.
+ * - `'invalid'`: a malformed frame, invalid UTF-8, or an event that fails validation; the
+ *   stream goes on and the position does not move (a replay of the same seq is not reported
+ *   again).
+ * - `'notice'`: something worth one warning that loses nothing: a seq jump or renumbering.
  * - `'error'`: one per connection-level failure, with a stable `code`. Emitted only when
  *   someone listens, so a forgotten listener cannot crash the process.
+ *
+ * Another reader: a socket closed with code 4000 was replaced by another client on the same
+ * stream key (the simulator's rule, `docs/protocol.md` §5). Taking it back at once would make
+ * the two clients replace each other for ever, so the client waits {@link
+ * DEFAULT_REPLACED_RETRY_DELAY_MS}, doubling up to {@link MAX_REPLACED_RETRY_DELAY_MS}, and
+ * reports `REPLACED` (state `reconnecting` with that code) instead of a lost connection.
  *
  * Back-pressure: listeners run synchronously inside the socket's message handler, and the
  * client keeps no queue of its own while reading. A consumer that hands events on
@@ -29,6 +37,7 @@
  * from the last delivered seq + 1 and the server's replay covers the rest (a `'gap'` if its
  * retention did not reach back far enough). `flow-control.ts` decides when to pause.
  */
+import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { BackoffOptions } from './backoff';
@@ -36,6 +45,8 @@ import { Backoff } from './backoff';
 import { FrameError, HEARTBEAT_ANSWER, MAX_FRAME_BYTES, excerptOf, parseFrame } from './frames';
 import { EventValidationError, validateEvent, type AylaEvent, type EventType } from './events';
 import { AUTH_ERROR_CODES } from './http';
+import { CodedError, messageOf } from './errors';
+import { SeqTracker } from './seq-tracker';
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'auth-failed';
 
@@ -45,6 +56,12 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 90_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** After an authentication failure, wait this long (60 s) before asking for a key again. */
 export const DEFAULT_AUTH_RETRY_DELAY_MS = 60_000;
+/** After the socket was replaced by another reader (close 4000), wait this long first (30 s). */
+export const DEFAULT_REPLACED_RETRY_DELAY_MS = 30_000;
+/** The wait after repeated replacements doubles up to this (10 min). */
+export const MAX_REPLACED_RETRY_DELAY_MS = 10 * 60_000;
+/** WebSocket close code of a socket replaced by a newer one on the same key (`docs/protocol.md` §5). */
+export const CLOSE_CODE_REPLACED = 4000;
 /** close() waits at most this long (1 s) for the terminated socket to report it is gone. */
 const CLOSE_WAIT_MS = 1000;
 
@@ -77,8 +94,12 @@ export interface StreamClientOptions {
   authRetryDelayMs?: number;
   /** Reconnect delays; see {@link BackoffOptions}. */
   backoff?: BackoffOptions;
-  /** First seq wanted on the first connect (a persisted resume point); later connects use lastSeq + 1. */
-  resumeFromSeq?: number;
+  /** First seq wanted on the first connect (a persisted position + 1); later connects follow the {@link SeqTracker}. */
+  startSeq?: number;
+  /** A forward seq jump larger than this is implausible (see {@link SeqTracker}); default 100000. */
+  maxSeqJump?: number;
+  /** First wait after the socket was replaced by another reader, ms; default {@link DEFAULT_REPLACED_RETRY_DELAY_MS}. */
+  replacedRetryDelayMs?: number;
   /** Largest accepted message in bytes (ws `maxPayload`); default MAX_FRAME_BYTES (1 MiB). */
   maxPayloadBytes?: number;
 }
@@ -89,7 +110,18 @@ export interface StreamEventInfo {
   seq: number;
   /** The event's JSON text as received. */
   json: string;
+  /** True when the seq jumped implausibly far ahead: delivered, but the position did not move. */
+  suspect?: true;
 }
+
+/** Something worth one warning that loses no event. */
+export type StreamNotice =
+  /** A valid event's seq jumped implausibly far; it was delivered, the position stayed. */
+  | { code: 'SEQ_JUMP'; expected: number; received: number }
+  /** The stream renumbered: the position followed the jump from `from` to `to`. */
+  | { code: 'SEQ_RENUMBERED'; from: number; to: number }
+  /** A frame's LEN prefix disagreed with its length; the event was still usable. */
+  | { code: 'LEN_PREFIX_MISMATCH'; declared: number; bytes: number };
 
 /** What a `'state'` listener receives. */
 export interface StateInfo {
@@ -122,21 +154,20 @@ export type StreamErrorCode =
   | 'HEARTBEAT_TIMEOUT'
   /** getStreamKey failed; `causeCode` holds the underlying error's code, if any. */
   | 'KEY_ERROR'
+  /** Another client opened the same stream key and the server closed this socket (code 4000). */
+  | 'REPLACED'
   /** An 'event', 'gap' or 'invalid' listener threw; the stream goes on. */
   | 'LISTENER_ERROR';
 
 /** A connection-level failure. Messages never contain the stream key. */
-export class StreamError extends Error {
-  readonly code: StreamErrorCode;
+export class StreamError extends CodedError<StreamErrorCode> {
   /** HTTP status of a refused upgrade. */
   readonly status?: number;
   /** Code of the underlying error (for KEY_ERROR: BAD_CREDENTIALS, NETWORK_ERROR…). */
   readonly causeCode?: string;
 
   constructor(code: StreamErrorCode, message: string, options: { status?: number; causeCode?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'StreamError';
-    this.code = code;
+    super(code, message, { cause: options.cause });
     if (options.status !== undefined) this.status = options.status;
     if (options.causeCode !== undefined) this.causeCode = options.causeCode;
   }
@@ -152,8 +183,10 @@ export interface StreamStats {
   heartbeats: number;
   /** Events dropped because their seq was already delivered. */
   duplicates: number;
-  /** Malformed frames and invalid events. */
+  /** Malformed frames and invalid events (replays of an already reported one not counted). */
   invalid: number;
+  /** Frames whose LEN prefix disagreed with their length but whose event was usable. */
+  lengthMismatches: number;
   /** Connection attempts after the first. */
   reconnects: number;
 }
@@ -177,6 +210,7 @@ export interface StreamClientEvents {
   /** Before the first event after a jump in seq; see {@link StreamGap}. */
   gap: (gap: StreamGap) => void;
   invalid: (error: FrameError | EventValidationError) => void;
+  notice: (notice: StreamNotice) => void;
   error: (error: StreamError) => void;
 }
 
@@ -198,20 +232,10 @@ function readableSeq(data: unknown): number | null {
  */
 type HeldMessage = { kind: 'message'; socket: WebSocket; data: WebSocket.RawData } | { kind: 'oversized' };
 
-function rawToText(data: WebSocket.RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Keeps one DSS stream connected; see the module comment for the delivery rules. */
 export class StreamClient extends EventEmitter {
   /** Counters since creation; see {@link StreamStats}. */
-  readonly stats: StreamStats = { frames: 0, events: 0, heartbeats: 0, duplicates: 0, invalid: 0, reconnects: 0 };
+  readonly stats: StreamStats = { frames: 0, events: 0, heartbeats: 0, duplicates: 0, invalid: 0, lengthMismatches: 0, reconnects: 0 };
 
   private readonly options: StreamClientOptions;
   private readonly heartbeatTimeoutMs: number;
@@ -221,9 +245,10 @@ export class StreamClient extends EventEmitter {
   private readonly backoff: Backoff;
 
   private currentState: StreamState = 'closed';
-  private delivered: number | null = null;
-  /** The seq the next event should carry; null until known (live start without resume point). */
-  private expectedSeq: number | null = null;
+  /** Position, expected seq, duplicates, gaps and implausible jumps (`docs/protocol.md` §9). */
+  private readonly seqs: SeqTracker;
+  /** The next wait after the socket was replaced by another reader; doubles per replacement. */
+  private replacedDelayMs: number;
   private started = false;
   private closing = false;
   private closePromise: Promise<void> | null = null;
@@ -257,8 +282,8 @@ export class StreamClient extends EventEmitter {
     this.authRetryDelayMs = options.authRetryDelayMs ?? DEFAULT_AUTH_RETRY_DELAY_MS;
     this.maxPayloadBytes = options.maxPayloadBytes ?? MAX_FRAME_BYTES;
     this.backoff = new Backoff(options.backoff);
-    const resume = options.resumeFromSeq;
-    if (typeof resume === 'number' && Number.isSafeInteger(resume) && resume >= 0) this.expectedSeq = resume;
+    this.seqs = new SeqTracker({ startSeq: options.startSeq, maxJump: options.maxSeqJump });
+    this.replacedDelayMs = options.replacedRetryDelayMs ?? DEFAULT_REPLACED_RETRY_DELAY_MS;
   }
 
   /** Current state; 'closed' before {@link start} and after {@link close}. */
@@ -266,9 +291,12 @@ export class StreamClient extends EventEmitter {
     return this.currentState;
   }
 
-  /** The seq of the last event delivered (or skipped as invalid); null before any. */
-  get lastSeq(): number | null {
-    return this.delivered;
+  /**
+   * The stream's position: the seq of the last delivered valid event (or skipped unreadable
+   * frame), never moved by an invalid or implausible one. The value to persist; null before any.
+   */
+  get position(): number | null {
+    return this.seqs.position;
   }
 
   /** True between {@link pause} and {@link resume}. The state stays what it is ('open' included). */
@@ -372,7 +400,7 @@ export class StreamClient extends EventEmitter {
   }
 
   /** Emits to listeners; a listener that throws is reported, not allowed to break the socket handler. */
-  private emitSafely(name: 'event' | 'gap' | 'invalid', payload: unknown): void {
+  private emitSafely(name: 'event' | 'gap' | 'invalid' | 'notice', payload: unknown): void {
     try {
       this.emit(name, payload);
     } catch (error) {
@@ -423,27 +451,28 @@ export class StreamClient extends EventEmitter {
       // sequence, so the old resume point means nothing there. Start live on the new key
       // unless the grant says where to read. Messages held from the old key during a pause
       // belong to that old sequence too.
-      this.delivered = null;
-      this.expectedSeq = null;
+      this.seqs.restartAt(null);
       this.held = [];
     }
     if (readFromSeq !== undefined) {
       // Held messages will be read again from the socket, in order.
-      this.delivered = readFromSeq > 0 ? readFromSeq - 1 : null;
-      this.expectedSeq = readFromSeq;
+      this.seqs.restartAt(readFromSeq);
       this.held = [];
     }
     this.previousKey = key;
     const url = new URL(this.options.streamUrl);
     url.searchParams.set('stream_key', key);
-    if (this.expectedSeq !== null) url.searchParams.set('seq_start', String(this.expectedSeq));
+    const startSeq = this.seqs.nextSeq;
+    if (startSeq !== null) url.searchParams.set('seq_start', String(startSeq));
     return url.toString();
   }
 
   private openSocket(key: string, readFromSeq: number | undefined, id: number): void {
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.urlFor(key, readFromSeq), { maxPayload: this.maxPayloadBytes });
+      // ws's own UTF-8 check would close the socket (1007) on one bad frame, and every resume
+      // would fetch that frame again: the client checks each frame itself and skips it instead.
+      socket = new WebSocket(this.urlFor(key, readFromSeq), { maxPayload: this.maxPayloadBytes, skipUTF8Validation: true });
     } catch (error) {
       // A malformed stream URL: retrying cannot fix it, but backoff keeps it from spinning.
       this.emitError(new StreamError('CONNECTION_ERROR', `cannot connect to the stream URL: ${messageOf(error)}`, { cause: error }));
@@ -501,7 +530,9 @@ export class StreamClient extends EventEmitter {
     const onClose = (closeCode: number, reason: Buffer) => {
       // Quote a short excerpt of the server's reason, never the key should it echo it.
       const text = reason.length > 0 ? `: "${excerptOf(reason.toString('utf8').split(key).join('…'))}"` : '';
-      if (this.socketOpen) this.fail(socket, 'CONNECTION_LOST', `the stream was closed (code ${closeCode}${text})`);
+      if (this.socketOpen && closeCode === CLOSE_CODE_REPLACED) {
+        this.fail(socket, 'REPLACED', `another client opened this stream key and the server closed this socket (code ${closeCode}${text})`);
+      } else if (this.socketOpen) this.fail(socket, 'CONNECTION_LOST', `the stream was closed (code ${closeCode}${text})`);
       else this.fail(socket, 'CONNECTION_ERROR', `the stream connection closed during the handshake (code ${closeCode}${text})`);
     };
 
@@ -563,10 +594,7 @@ export class StreamClient extends EventEmitter {
   private skipOversizedEvent(): void {
     this.stats.invalid++;
     const error = new FrameError('FRAME_TOO_LARGE', `malformed DSS frame (larger than ${this.maxPayloadBytes} bytes)`, '');
-    if (this.expectedSeq !== null) {
-      this.delivered = this.expectedSeq;
-      this.expectedSeq++;
-    }
+    this.seqs.skipUnreadable();
     this.emitSafely('invalid', error);
   }
 
@@ -583,7 +611,11 @@ export class StreamClient extends EventEmitter {
     else if (wasOpen) this.backoff.disconnected(Date.now());
     this.emitError(new StreamError(code, message, extra));
     if (code === 'AUTH_REFUSED') this.scheduleRetry('auth-failed', this.authRetryDelayMs, message, code);
-    else this.scheduleRetry('reconnecting', this.backoff.next(), message, code);
+    else if (code === 'REPLACED') {
+      const delayMs = this.replacedDelayMs;
+      this.replacedDelayMs = Math.min(MAX_REPLACED_RETRY_DELAY_MS, delayMs * 2);
+      this.scheduleRetry('reconnecting', delayMs, message, code);
+    } else this.scheduleRetry('reconnecting', this.backoff.next(), message, code);
   }
 
   private scheduleRetry(state: 'reconnecting' | 'auth-failed', delayMs: number, reason: string, code: string): void {
@@ -625,13 +657,16 @@ export class StreamClient extends EventEmitter {
 
   private handleMessage(socket: WebSocket, data: WebSocket.RawData): void {
     this.stats.frames++;
+    const bytes = bytesOf(data);
+    // Decoded with replacement characters whatever the bytes: a frame that is not UTF-8 is
+    // still read far enough to learn its seq, then reported and skipped (docs/protocol.md §9).
+    const utf8 = isUtf8(bytes);
     let frame;
     try {
-      frame = parseFrame(rawToText(data), { maxBytes: this.maxPayloadBytes });
+      frame = parseFrame(bytes.toString('utf8'), { maxBytes: this.maxPayloadBytes });
     } catch (error) {
       if (!(error instanceof FrameError)) throw error;
-      this.stats.invalid++;
-      this.emitSafely('invalid', error);
+      this.reportInvalid(utf8 ? error : invalidUtf8(error.excerpt), null);
       return;
     }
     if (frame.kind === 'heartbeat') {
@@ -640,43 +675,61 @@ export class StreamClient extends EventEmitter {
       return;
     }
     if (frame.kind === 'keepalive') return;
+    if (!utf8) {
+      this.reportInvalid(invalidUtf8(excerptOf(frame.json)), readableSeq(frame.data));
+      return;
+    }
     this.handleEvent(frame.json, frame.data);
   }
 
   private handleEvent(json: string, data: unknown): void {
-    let event: AylaEvent | null = null;
-    let invalid: EventValidationError | null = null;
+    let event: AylaEvent;
     try {
       event = validateEvent(data, this.options.eventType);
     } catch (error) {
       if (!(error instanceof EventValidationError)) throw error;
-      invalid = error;
-    }
-    const seq = readableSeq(data);
-    if (seq === null) {
-      // Without a seq the event cannot be placed in order or resumed past; report and go on.
-      this.stats.invalid++;
-      this.emitSafely('invalid', invalid ?? new EventValidationError('invalid event: /seq is not a usable integer', '/seq'));
+      this.reportInvalid(error, readableSeq(data));
       return;
     }
-    if (this.expectedSeq !== null && seq < this.expectedSeq) {
+    // The schema admits only seqs that are exact safe integers.
+    const seq = typeof event.seq === 'number' ? event.seq : Number(event.seq);
+    const verdict = this.seqs.accept(seq);
+    if (verdict.action === 'duplicate') {
       this.stats.duplicates++;
       return;
     }
-    const expected = this.expectedSeq;
-    this.delivered = seq;
-    this.expectedSeq = seq + 1;
-    if (expected !== null && seq > expected) this.emitSafely('gap', { expected, received: seq });
-    if (invalid || !event) {
-      this.stats.invalid++;
-      this.emitSafely('invalid', invalid);
-      return;
+    if (verdict.action === 'deliver' && verdict.gap) this.emitSafely('gap', verdict.gap);
+    else if (verdict.action === 'deliver-suspect') {
+      this.emitSafely('notice', { code: 'SEQ_JUMP', expected: verdict.expected, received: verdict.received });
+    } else if (verdict.action === 'deliver-renumbered') {
+      this.emitSafely('notice', { code: 'SEQ_RENUMBERED', from: verdict.from, to: verdict.to });
     }
     this.stats.events++;
     this.eventsOnSocket++;
-    const info: StreamEventInfo = { event, seq, json };
+    const info: StreamEventInfo = verdict.action === 'deliver-suspect' ? { event, seq, json, suspect: true } : { event, seq, json };
     this.emitSafely('event', info);
   }
+
+  /** Reports an invalid frame or event once; a replay of one already reported counts as a duplicate. */
+  private reportInvalid(error: FrameError | EventValidationError, seq: number | null): void {
+    if (!this.seqs.invalid(seq)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.stats.invalid++;
+    this.emitSafely('invalid', error);
+  }
+}
+
+function invalidUtf8(excerpt: string): FrameError {
+  return new FrameError('INVALID_UTF8', 'malformed DSS frame (not valid UTF-8)', excerpt);
+}
+
+/** The bytes of a WebSocket message, whatever form ws handed them over in. */
+function bytesOf(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 function ignoreSendError(): void {

@@ -52,6 +52,8 @@ export interface SubscriptionSpec {
   /** `*` or a comma list of property names; only meaningful for datapoint and datapointack. */
   properties: string;
   clientType: ClientType;
+  /** The account's instance label ('' or absent = none): part of the name, so two Node-RED instances can read separate subscriptions. */
+  instanceLabel?: string;
   /** Free text stored with the subscription; default: a summary of the spec. */
   description?: string;
 }
@@ -99,13 +101,18 @@ export function normaliseSpec(spec: SubscriptionSpec): NormalisedSubscriptionSpe
 /**
  * The deterministic subscription name for a spec: `node-red-ayla-dss-<type>-<hash>`, where the
  * hash covers the normalised type, models, DSNs, properties and client type. Equivalent specs
- * ("b, a" and "a,b") share a name; any real difference gives another.
+ * ("b, a" and "a,b") share a name; any real difference gives another. With an instance label
+ * the name is `node-red-ayla-dss-<label>-<type>-<hash>` and the label is part of the hash too,
+ * so each labelled instance finds only its own subscriptions (unlabelled names are those of
+ * 0.1.0).
  */
 export function subscriptionName(spec: SubscriptionSpec): string {
   const n = normaliseSpec(spec);
-  const canonical = JSON.stringify([n.eventType, n.oemModel, n.dsns, n.properties, n.clientType]);
-  const hash = createHash('sha256').update(canonical).digest('hex').slice(0, NAME_HASH_CHARS);
-  return `${SUBSCRIPTION_NAME_PREFIX}-${n.eventType}-${hash}`;
+  const label = (spec.instanceLabel ?? '').trim();
+  const fields: string[] = [n.eventType, n.oemModel, n.dsns, n.properties, n.clientType];
+  if (label !== '') fields.push(label);
+  const hash = createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, NAME_HASH_CHARS);
+  return label === '' ? `${SUBSCRIPTION_NAME_PREFIX}-${n.eventType}-${hash}` : `${SUBSCRIPTION_NAME_PREFIX}-${label}-${n.eventType}-${hash}`;
 }
 
 /** A readable summary of a spec, used as the default description. */

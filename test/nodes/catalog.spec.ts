@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import catalog from '../../locales/en-US/ayla-dss.json';
-import { errorKey, hasErrorText } from '../../nodes/catalog';
+import { errorKey, hasErrorText } from '../../nodes/lib/catalog';
 
 const CODES = [
   // AylaApiError (nodes/lib/http.ts)

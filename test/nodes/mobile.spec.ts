@@ -70,6 +70,6 @@ describe('ayla-dss-account: mobile client type', function () {
       [[seen[2].id, true, 'datapoint']],
       'only the current subscription is left',
     );
-    assert.equal((helper.getNode('account1') as unknown as { streamCount: number }).streamCount, 1, 'one StreamClient in the account');
+    assert.equal((helper.getNode('account1') as unknown as { lease: { streamCount: number } }).lease.streamCount, 1, 'one StreamClient in the account');
   });
 });

@@ -4,8 +4,6 @@
  */
 import { strict as assert } from 'node:assert';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
-import { flowControlState, forgetAccountMemoryForTests } from '../../nodes/stream-hub';
-import { accountNodeDefaults } from '../../nodes/account-node';
 import { accountNode, aylaNodes, helper, helperNode, inNode, simState, waitFor } from '../nodes/support/flow-kit';
 import { CountingProxy, makeUserDir, PUMP_DSN, PUMP_MODEL, PUMP_PROPERTY, removeUserDir, sleep, startPump } from './support/reliability-kit';
 
@@ -48,9 +46,8 @@ describe('reliability: authentication, REST errors and retention gaps', function
   });
   beforeEach(async () => {
     userDir = await makeUserDir();
+    // Every load is a new runtime: each test finds or creates its subscription through the proxy, as after a restart.
     helper.settings({ userDir });
-    // Every test finds or creates its subscription through the proxy, as after a restart.
-    forgetAccountMemoryForTests();
     proxy.faults = [];
   });
   afterEach(async () => {
@@ -78,26 +75,25 @@ describe('reliability: authentication, REST errors and retention gaps', function
     assert.equal(lastStatus(r).fill, 'red', 'the status stays red');
   });
 
-  it('auto mode, DSS REST answering 503: backoff, one error, then connected', async () => {
+  it('auto mode, DSS REST answering 503: retried, one error, then connected', async () => {
+    // The backoff between attempts is checked with fake timers in test/lib/hub/stream-hub.spec.ts.
     let failing = true;
     proxy.faults = [{ pathPrefix: '/api/v1/subscriptions', status: 503, active: () => failing }];
-    const before = proxy.count('GET /api/v1/subscriptions') + proxy.count('POST /api/v1/subscriptions');
+    const restCalls = () => proxy.count('GET /api/v1/subscriptions') + proxy.count('POST /api/v1/subscriptions');
+    const before = restCalls();
     await helper.load(aylaNodes, [viaProxy(), pumpNode(), helperNode()], { account1: { ...sim.account } });
     const r = record('n1');
-    await sleep(4000);
-    const during = proxy.count('GET /api/v1/subscriptions') + proxy.count('POST /api/v1/subscriptions') - before;
+    await waitFor('a second REST attempt', () => restCalls() - before >= 2, 10_000);
     failing = false;
-    assert.ok(during >= 2 && during <= 4, `2 to 4 REST attempts in 4 s with backoff (got ${during})`);
     assert.deepEqual(r.errors, [`${ERRORS}SERVER_ERROR`], 'the 5xx is reported once, not per retry');
     await waitFor('a green status after the REST API recovered', () => lastStatus(r).fill === 'green', 10_000);
     assert.equal((await simState(sim)).sockets, 1);
   });
 
   it('auto mode, DSS REST never answering: TIMEOUT once, backoff, then connected and delivering once it answers', async () => {
-    const defaultTimeoutMs = accountNodeDefaults.requestTimeoutMs;
-    // The 15 s production timeout, shortened for this runtime only (restored below).
-    accountNodeDefaults.requestTimeoutMs = 400;
-    try {
+    // The 15 s production timeout, shortened for this runtime through Node-RED's settings.
+    helper.settings({ userDir, aylaDss: { requestTimeoutMs: 400 } });
+    {
       let swallowing = true;
       proxy.faults = [{ pathPrefix: '/api/v1/subscriptions', method: 'POST', status: 'swallow', active: () => swallowing }];
       // A spec no other test created: finding it fails, so the node must POST a new subscription.
@@ -106,9 +102,7 @@ describe('reliability: authentication, REST errors and retention gaps', function
       const before = posts();
       await helper.load(aylaNodes, [viaProxy(), node, helperNode()], { account1: { ...sim.account } });
       const r = record('n1');
-      await sleep(4000);
-      const during = posts() - before;
-      assert.ok(during >= 2 && during <= 4, `2 to 4 creation attempts in 4 s with backoff (got ${during})`);
+      await waitFor('a second creation attempt', () => posts() - before >= 2, 10_000);
       assert.deepEqual(r.errors, [`${ERRORS}TIMEOUT`], 'the timeout is reported once, not per retry');
       assert.ok(
         r.statuses.some((s) => s.fill === 'yellow' && s.text === `${STATUS}reconnecting-in`),
@@ -124,8 +118,6 @@ describe('reliability: authentication, REST errors and retention gaps', function
         [1, 2, 3],
       );
       assert.equal((await simState(sim)).sockets, 1);
-    } finally {
-      accountNodeDefaults.requestTimeoutMs = defaultTimeoutMs;
     }
   });
 
@@ -183,9 +175,11 @@ describe('reliability: authentication, REST errors and retention gaps', function
     await helper.load(aylaNodes, [viaProxy(), pumpNode('n1'), inNode('connectivity', 'c1', { oemModel: PUMP_MODEL, dsns: PUMP_DSN }), helperNode()], {
       account1: { ...sim.account },
     });
-    await waitFor('two streams attached', () => flowControlState().clients === 2);
-    assert.equal(flowControlState().running, true);
-    await helper.unload();
-    assert.deepEqual(flowControlState(), { running: false, clients: 0, paused: false }, 'nothing left running after the last stream closed');
+    const flowControl = async () => ((await helper.request().get('/ayla-dss/accounts/account1/diagnostics')).body as { flowControl: Record<string, unknown> }).flowControl;
+    await waitFor('two streams attached', async () => (await flowControl()).clients === 2);
+    assert.equal((await flowControl()).running, true);
+    // Closing every in-node (a deploy without them) leaves the account, and the runtime, with nothing to control.
+    await helper.setFlows([viaProxy()], 'full', { account1: { ...sim.account } });
+    assert.deepEqual(await flowControl(), { running: false, clients: 0, paused: false }, 'nothing left running after the last stream closed');
   });
 });

@@ -8,8 +8,7 @@ import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
-import { forgetAccountMemoryForTests } from '../../nodes/stream-hub';
-import { SEQ_STORE_FILE_NAME } from '../../nodes/resume-store';
+import { POSITION_FILE_NAME } from '../../nodes/lib/hub/position-files';
 import { helper, simPost } from '../nodes/support/flow-kit';
 import { assertExactlyOnceInOrder, FaultRun, recoveryLine, waitGreen, type Scenario } from './support/fault-run';
 import { CountingProxy, deleteSubscription, makeUserDir, removeUserDir, sleep } from './support/reliability-kit';
@@ -132,13 +131,15 @@ describe('reliability: faults through a real Node-RED runtime', function () {
   });
 
   it('tokens and refresh tokens expired, then the subscription deleted: signs in again and re-creates it', async () => {
-    const signInsBefore = proxy.count('POST /users/sign_in');
+    let signInsBefore = 0;
     const scenario: Scenario = {
       name: 'tokens expired',
       count: 360,
       paceMs: 20,
       recreatesSubscription: true,
       inject: async (current) => {
+        // Counted from here: the flow's own first sign-in (each load is a new runtime) is not the point.
+        signInsBefore = proxy.count('POST /users/sign_in');
         const id = await current.subscriptionId();
         await simPost(sim, '/sim/faults/expire-tokens', { refreshTokens: true });
         await deleteSubscription(sim, id);
@@ -155,7 +156,7 @@ describe('reliability: faults through a real Node-RED runtime', function () {
   it('Node-RED restarted mid-stream with the same user directory: events sent while it was down arrive after', async () => {
     let downFrom = 0;
     let downUntil = 0;
-    let storedAtStop: Record<string, number> = {};
+    let storedAtStop: Record<string, { seq?: number }> = {};
     let lastSeqBeforeStop = -1;
     const scenario: Scenario = {
       name: 'Node-RED restarted',
@@ -165,9 +166,8 @@ describe('reliability: faults through a real Node-RED runtime', function () {
         downFrom = Date.now();
         await helper.unload();
         lastSeqBeforeStop = run.received[run.received.length - 1]?.seq ?? -1;
-        storedAtStop = (JSON.parse(await readFile(path.join(userDir, SEQ_STORE_FILE_NAME), 'utf8')) as { seqs: Record<string, number> }).seqs;
-        // A new process would have no session and no found subscription in memory either.
-        forgetAccountMemoryForTests();
+        storedAtStop = (JSON.parse(await readFile(path.join(userDir, POSITION_FILE_NAME), 'utf8')) as { positions: Record<string, { seq?: number }> }).positions;
+        // The next load is a new runtime: no session and no found subscription in memory, as after a restart.
         await sleep(800);
         downUntil = Date.now();
         await run.load();
@@ -177,7 +177,7 @@ describe('reliability: faults through a real Node-RED runtime', function () {
     const outcome = await run.run(scenario);
     recoveries.push(recoveryLine(scenario.name, outcome, `; Node-RED down ${downUntil - downFrom} ms`));
     assert.ok(
-      Object.entries(storedAtStop).some(([key, seq]) => key.includes('node-red-ayla-dss-datapoint-') && !key.endsWith('#subscription') && seq === lastSeqBeforeStop),
+      Object.entries(storedAtStop).some(([key, position]) => key.includes('node-red-ayla-dss-datapoint-') && position.seq === lastSeqBeforeStop),
       'the user directory held the last delivered seq when Node-RED stopped',
     );
     const whileDown = outcome.published.filter((p) => p.at > downFrom && p.at < downUntil);

@@ -5,7 +5,6 @@
  */
 import { strict as assert } from 'node:assert';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
-import { forgetAccountMemoryForTests } from '../../nodes/stream-hub';
 import { accountNode, aylaNodes, helper, helperNode, inNode, simPost, simState, waitConnected, waitFor } from '../nodes/support/flow-kit';
 import { makeUserDir, PUMP_DSN, PUMP_MODEL, PUMP_PROPERTY, removeUserDir, startPump } from './support/reliability-kit';
 
@@ -18,7 +17,6 @@ describe('reliability: the first connection of a new subscription', function () 
     sim = await startSimulator({ rate: 0, seed: 3, heartbeatMs: 300 });
     userDir = await makeUserDir();
     helper.settings({ userDir });
-    forgetAccountMemoryForTests();
   });
   after(async () => {
     await helper.unload();

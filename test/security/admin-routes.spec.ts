@@ -147,7 +147,8 @@ describe('security: admin routes need permission and never echo a secret', funct
       credentials: { ...DEMO_ACCOUNT, email: 'unreachable@example.com' },
     });
     assert.equal((unreachable.body as { ok?: unknown }).ok, false, unreachable.text);
-    assert.equal((unreachable.body as { code?: unknown }).code, 'NETWORK_ERROR', unreachable.text);
+    assert.equal((unreachable.body as { code?: unknown }).code, 'TEST_UNREACHABLE_REFUSED', unreachable.text);
+    assert.match((unreachable.body as { message: string }).message, new RegExp(`127\\.0\\.0\\.1:${closedPort}`), 'names the host it could not reach');
     assertNoSecrets(unreachable, 'the unreachable-service answer');
   });
 

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { FrameError } from '../../nodes/lib/frames';
-import type { StreamEventInfo } from '../../nodes/lib/stream';
+import type { StreamEventInfo, StreamGap, StreamNotice } from '../../nodes/lib/stream';
 import {
   TEST_KEY,
   datapointEvent,
@@ -55,7 +55,7 @@ describe('StreamClient delivery', () => {
     );
     assert.equal(events[1].event.metadata.event_type, 'datapoint');
     assert.deepEqual(JSON.parse(events[1].json), datapointEvent(1, 10));
-    assert.equal(client.lastSeq, 2);
+    assert.equal(client.position, 2);
     assert.equal(client.stats.events, 3);
   });
 
@@ -111,8 +111,8 @@ describe('StreamClient delivery', () => {
     assert.equal(client.stats.reconnects, 1);
   });
 
-  it('asks for resumeFromSeq on the first connect and drops older events', async () => {
-    const client = bench.client({ resumeFromSeq: 42 });
+  it('asks for startSeq on the first connect and drops older events', async () => {
+    const client = bench.client({ startSeq: 42 });
     client.start();
     const connection = await bench.server.nextConnection();
     assert.equal(connection.query.get('seq_start'), '42');
@@ -165,9 +165,11 @@ describe('StreamClient delivery', () => {
     assert.equal(client.state, 'open');
   });
 
-  it('reports an invalid event whose seq is readable, and resumes past it', async () => {
+  it('reports an invalid event once, never moves the position past it, and does not report its replay again', async () => {
     const client = bench.client();
     const invalid = record<Error & { code: string; path?: string }>(client, 'invalid');
+    const gaps = record<StreamGap>(client, 'gap');
+    const events = record<StreamEventInfo>(client, 'event');
     client.start();
     const first = await bench.server.nextConnection();
     first.send(datapointFrame(0));
@@ -179,10 +181,19 @@ describe('StreamClient delivery', () => {
     await nextEvent(client, 'invalid', (error: { path?: string }) => error.path === '/metadata/event_type');
     assert.equal(invalid[0].code, 'INVALID_EVENT');
     assert.equal(invalid[0].path, '/datapoint');
-    assert.equal(client.lastSeq, 2);
+    assert.equal(client.position, 0, 'invalid events leave the position at the last valid one');
     first.socket.terminate();
     const second = await bench.server.nextConnection();
-    assert.equal(second.query.get('seq_start'), '3');
+    assert.equal(second.query.get('seq_start'), '1');
+    // The server replays both invalid events, then a valid one: no second report, no gap.
+    second.send(frameOf(broken));
+    second.send(frameOf(otherType));
+    second.send(datapointFrame(3));
+    await nextEvent(client, 'event', (info: StreamEventInfo) => info.seq === 3);
+    assert.equal(invalid.length, 2);
+    assert.deepEqual(gaps, []);
+    assert.deepEqual(events.map((info) => info.seq), [0, 3]);
+    assert.equal(client.position, 3);
   });
 
   it('skips an oversized message (above maxPayloadBytes) instead of fetching it again forever', async () => {
@@ -199,6 +210,135 @@ describe('StreamClient delivery', () => {
       invalid.map((error) => error.code),
       ['FRAME_TOO_LARGE'],
     );
+  });
+
+  describe('implausible seqs (docs/protocol.md §9)', () => {
+    async function run(poison: unknown, expectDelivered: boolean) {
+      const client = bench.client();
+      const events = record<StreamEventInfo>(client, 'event');
+      const invalid = record<FrameError>(client, 'invalid');
+      const notices = record<StreamNotice>(client, 'notice');
+      const gaps = record<StreamGap>(client, 'gap');
+      client.start();
+      const first = await bench.server.nextConnection();
+      first.send(datapointFrame(1));
+      first.send(frameOf({ ...datapointEvent(1), seq: poison }));
+      for (const seq of [2, 3, 4]) first.send(datapointFrame(seq));
+      await nextEvent(client, 'event', (info: StreamEventInfo) => info.seq === 4);
+      const delivered = events.filter((info) => !info.suspect).map((info) => info.seq);
+      assert.deepEqual(delivered, [1, 2, 3, 4]);
+      assert.equal(events.length, expectDelivered ? 5 : 4);
+      assert.deepEqual(gaps, [], 'a poisoned seq is not a gap');
+      assert.equal(client.position, 4);
+      first.socket.terminate();
+      const second = await bench.server.nextConnection();
+      assert.equal(second.query.get('seq_start'), '5');
+      return { events, invalid, notices };
+    }
+
+    it('a schema-valid far-future seq is delivered as suspect with one notice and never becomes the position', async () => {
+      const { events, notices, invalid } = await run('999999999999999', true);
+      assert.equal(events[1].seq, 999999999999999);
+      assert.equal(events[1].suspect, true);
+      assert.deepEqual(notices, [{ code: 'SEQ_JUMP', expected: 2, received: 999999999999999 }]);
+      assert.deepEqual(invalid, []);
+    });
+
+    it('Number.MAX_SAFE_INTEGER as a JSON number is handled the same way', async () => {
+      const { notices } = await run(Number.MAX_SAFE_INTEGER, true);
+      assert.deepEqual(notices, [{ code: 'SEQ_JUMP', expected: 2, received: Number.MAX_SAFE_INTEGER }]);
+    });
+
+    it('a 16-digit seq is invalid: reported, not delivered, and it moves nothing', async () => {
+      const { invalid, notices } = await run('1000000000000000', false);
+      assert.deepEqual(invalid.map((error) => error.code), ['INVALID_EVENT']);
+      assert.deepEqual(notices, []);
+    });
+
+    it('a jump the next events confirm is a renumbering: the position follows it, once reported', async () => {
+      const client = bench.client();
+      const notices = record<StreamNotice>(client, 'notice');
+      client.start();
+      const connection = await bench.server.nextConnection();
+      for (const seq of [1, 500_000, 500_001, 500_002]) connection.send(datapointFrame(seq));
+      await nextEvent(client, 'event', (info: StreamEventInfo) => info.seq === 500_002);
+      assert.deepEqual(notices, [
+        { code: 'SEQ_JUMP', expected: 2, received: 500_000 },
+        { code: 'SEQ_RENUMBERED', from: 2, to: 500_000 },
+      ]);
+      assert.equal(client.position, 500_002);
+    });
+  });
+
+  describe('invalid UTF-8 (docs/protocol.md §9)', () => {
+    /** A datapoint frame whose string value holds a lone 0xFF byte. */
+    function badUtf8Frame(seq: number): Buffer {
+      const text = datapointFrame(seq, 'ok');
+      const bytes = Buffer.from(text, 'utf8');
+      const at = bytes.indexOf('"ok"') + 1;
+      bytes[at] = 0xff;
+      return bytes;
+    }
+
+    it('in a live stream: reported once as INVALID_UTF8, skipped, and the socket stays open', async () => {
+      const client = bench.client();
+      const events = record<StreamEventInfo>(client, 'event');
+      const invalid = record<FrameError>(client, 'invalid');
+      const gaps = record<StreamGap>(client, 'gap');
+      client.start();
+      const connection = await bench.server.nextConnection();
+      connection.send(datapointFrame(0));
+      connection.sendBytes(badUtf8Frame(1));
+      connection.send(datapointFrame(2));
+      await nextEvent(client, 'event', (info: StreamEventInfo) => info.seq === 2);
+      assert.deepEqual(events.map((info) => info.seq), [0, 2]);
+      assert.deepEqual(invalid.map((error) => error.code), ['INVALID_UTF8']);
+      assert.deepEqual(gaps, []);
+      assert.equal(client.state, 'open');
+      assert.equal(bench.server.connections.length, 1, 'no reconnect');
+    });
+
+    it('in the middle of a replay: the rest of the replay arrives, and a second replay does not report it again', async () => {
+      const client = bench.client();
+      const events = record<StreamEventInfo>(client, 'event');
+      const invalid = record<FrameError>(client, 'invalid');
+      client.start();
+      const first = await bench.server.nextConnection();
+      first.send(datapointFrame(0));
+      await nextEvent(client, 'event');
+      first.socket.terminate();
+      const replay = await bench.server.nextConnection();
+      assert.equal(replay.query.get('seq_start'), '1');
+      replay.send(datapointFrame(1));
+      replay.sendBytes(badUtf8Frame(2));
+      replay.send(datapointFrame(3));
+      await nextEvent(client, 'event', (info: StreamEventInfo) => info.seq === 3);
+      replay.sendBytes(badUtf8Frame(2)); // the server replays it again: already reported
+      replay.send(datapointFrame(4));
+      await nextEvent(client, 'event', (info: StreamEventInfo) => info.seq === 4);
+      assert.deepEqual(events.map((info) => info.seq), [0, 1, 3, 4]);
+      assert.deepEqual(invalid.map((error) => error.code), ['INVALID_UTF8']);
+    });
+  });
+
+  it('a socket replaced by another reader (close 4000) waits long, doubling, and reports REPLACED', async () => {
+    const client = bench.client({ replacedRetryDelayMs: 60 });
+    const errors = record<{ code: string }>(client, 'error');
+    const states = record<{ state: string; delayMs?: number; code?: string }>(client, 'state');
+    client.start();
+    const first = await bench.server.nextConnection();
+    await nextEvent(client, 'state', (info: { state: string }) => info.state === 'open');
+    first.socket.close(4000, 'replaced');
+    const second = await bench.server.nextConnection();
+    await nextEvent(client, 'state', (info: { state: string }) => info.state === 'open');
+    second.socket.close(4000, 'replaced');
+    await bench.server.nextConnection();
+    assert.deepEqual(errors.map((error) => error.code), ['REPLACED', 'REPLACED']);
+    const waits = states.filter((info) => info.state === 'reconnecting').map((info) => [info.code, info.delayMs]);
+    assert.deepEqual(waits, [
+      ['REPLACED', 60],
+      ['REPLACED', 120],
+    ]);
   });
 
   it('starts a fresh sequence when the stream key changes', async () => {

@@ -26,6 +26,8 @@ export interface ServerConnection {
   nextMessage(timeoutMs?: number): Promise<string>;
   /** Sends one raw text frame. */
   send(frame: string): void;
+  /** Sends raw bytes as one text frame (they need not be valid UTF-8). */
+  sendBytes(bytes: Buffer): void;
   /** Resolves when the socket has closed, from either side. */
   closed: Promise<void>;
 }
@@ -88,6 +90,9 @@ function wrapConnection(socket: WebSocket, query: URLSearchParams): ServerConnec
     },
     send(frame) {
       socket.send(frame);
+    },
+    sendBytes(bytes) {
+      socket.send(bytes, { binary: false });
     },
     closed,
   };

@@ -1,9 +1,10 @@
 /**
- * Handling of secrets in the Node-RED glue: `${NAME}` credentials read from the environment,
- * redaction for the rare place a secret must be mentioned, and fingerprints used as map keys
- * so a stream key never becomes a readable identifier.
+ * Handling of secrets: `${NAME}` credentials read from the environment, redaction for the rare
+ * place a secret must be mentioned, and fingerprints used as map keys so a stream key never
+ * becomes a readable identifier.
  */
 import { createHash } from 'node:crypto';
+import { ConfigError } from './errors';
 
 /** A whole credential of the form `${NAME}`: read from environment variable NAME. */
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
@@ -11,16 +12,9 @@ const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 /** Characters of a secret that may be shown, followed by an ellipsis. */
 const REDACTED_PREFIX_CHARS = 4;
 
-/** A credential that named an environment variable which is not set. */
-export class MissingEnvironmentError extends Error {
-  readonly code = 'ENV_MISSING';
-  constructor(
-    /** The variable name (not secret; it is what the user typed). */
-    readonly variable: string,
-  ) {
-    super(`environment variable ${variable} is not set`);
-    this.name = 'MissingEnvironmentError';
-  }
+/** True when `value` is a whole `${NAME}` environment reference. */
+export function isEnvironmentReference(value: string | undefined | null): boolean {
+  return value != null && ENV_REFERENCE.test(value.trim());
 }
 
 /**
@@ -30,14 +24,17 @@ export class MissingEnvironmentError extends Error {
  * @param value - the stored credential; undefined and null count as empty
  * @param env - the environment to read, default `process.env`
  * @returns the credential, or '' when empty
- * @throws {@link MissingEnvironmentError} when `${NAME}` names an unset variable
+ * @throws {@link ConfigError} `ENV_MISSING` (param `variable`: the name, not secret) when
+ *   `${NAME}` names an unset variable
  */
 export function resolveCredential(value: string | undefined | null, env: NodeJS.ProcessEnv = process.env): string {
   if (value == null) return '';
   const reference = ENV_REFERENCE.exec(value.trim());
   if (!reference) return value;
   const resolved = env[reference[1]];
-  if (resolved === undefined) throw new MissingEnvironmentError(reference[1]);
+  if (resolved === undefined) {
+    throw new ConfigError('ENV_MISSING', `environment variable ${reference[1]} is not set`, { params: { variable: reference[1] } });
+  }
   return resolved;
 }
 

@@ -1,33 +1,81 @@
 /**
- * SeqStore: the last delivered `seq` per subscription, kept in a small JSON file so that a
- * Node-RED restart resumes the stream from it (`seq_start = seq + 1`) and the events that
- * arrived while Node-RED was down are still delivered (as far as the server retains them).
+ * PositionFile: the position of every stream (`docs/protocol.md` §9) — the last delivered `seq`
+ * and the subscription it belongs to — kept in a small JSON file so that a Node-RED restart
+ * resumes each stream from it (`seq_start = seq + 1`) and the events that arrived while
+ * Node-RED was down are still delivered (as far as the server retains them).
  *
- * Memory first, disk throttled: {@link SeqStore.set} updates the in-memory map at once and
+ * Memory first, disk throttled: {@link PositionFile.set} updates the in-memory map at once and
  * schedules a write at most once per `throttleMs`; the latest values win. A crash loses at most
  * the last `throttleMs` of progress, and the resume then re-requests those events: the server
  * replays them again (at-least-once across a crash, exactly-once across a clean stop, because
- * {@link SeqStore.close} flushes).
+ * {@link PositionFile.close} flushes).
  *
  * Writes are atomic and never concurrent: the whole map goes to a temporary file in the same
  * directory, is fsynced, then renamed over the data file, so a reader (or a crash) sees the
  * old file or the new one, never a partial one. One write is in flight at a time; changes made
  * meanwhile are written by the next one.
  *
- * File format: `{ "version": 1, "seqs": { "<key>": <seq>, … } }`.
+ * File format (version 2): `{ "version": 2, "positions": { "<key>": { "seq": 41,
+ * "subscriptionId": 7 }, … } }`; both fields are optional. Version 1 files of 0.1.0
+ * (`{ "version": 1, "seqs": { "<key>": 41, "<key>#subscription": 7 } }`) are read and
+ * rewritten as version 2.
  *
- * Keys are opaque strings chosen by the caller (a subscription name, or a hash of a stream
- * key). They are written to disk in clear text: a key must never be a secret (never a raw
- * stream key, token or password).
+ * Keys are opaque strings chosen by the caller (a subscription name scoped by account, or a
+ * hash of a stream key). They are written to disk in clear text: a key must never be a secret
+ * (never a raw stream key, token or password).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { messageOf } from './errors';
 
 /** Default minimum interval between two writes of the file (1 s). */
-export const DEFAULT_SEQ_STORE_THROTTLE_MS = 1000;
-/** Version number written to and expected in the file. */
-export const SEQ_STORE_FILE_VERSION = 1;
+export const DEFAULT_POSITION_FILE_THROTTLE_MS = 1000;
+/** Version number written to the file. */
+export const POSITION_FILE_VERSION = 2;
+/** The 0.1.0 format, still read. */
+const LEGACY_FILE_VERSION = 1;
+/** Suffix of the 0.1.0 keys that held a stream's subscription id. */
+const LEGACY_SUBSCRIPTION_SUFFIX = '#subscription';
+
+/** Where one stream stands. */
+export interface StreamPosition {
+  /** The seq of the last delivered event; absent before the first. */
+  seq?: number;
+  /** The subscription the seq belongs to (auto subscriptions of cloud accounts); absent otherwise. */
+  subscriptionId?: number;
+}
+
+/** The in-memory part of a position store, as the hub uses it; {@link PositionFile} is one. */
+export interface PositionStore {
+  /** The position stored for `key`, or null. */
+  get(key: string): Readonly<StreamPosition> | null;
+  /** Stores `position` for `key` (an empty position deletes it). */
+  set(key: string, position: StreamPosition): void;
+  /** Forgets `key`. */
+  delete(key: string): void;
+}
+
+/** A {@link PositionStore} in memory only (no user directory: a redeploy resumes, a restart does not). */
+export class MemoryPositionStore implements PositionStore {
+  private readonly positions = new Map<string, StreamPosition>();
+
+  /** See {@link PositionStore.get}. */
+  get(key: string): Readonly<StreamPosition> | null {
+    return this.positions.get(key) ?? null;
+  }
+
+  /** See {@link PositionStore.set}. */
+  set(key: string, position: StreamPosition): void {
+    if (position.seq === undefined && position.subscriptionId === undefined) this.positions.delete(key);
+    else this.positions.set(key, { ...position });
+  }
+
+  /** See {@link PositionStore.delete}. */
+  delete(key: string): void {
+    this.positions.delete(key);
+  }
+}
 /** A file larger than this (1 MiB) is not ours to parse: treated as corrupt. */
 const MAX_FILE_BYTES = 1024 * 1024;
 /** Longest accepted key (512 characters): keys are names or hashes, never documents. */
@@ -42,10 +90,10 @@ const FAILED_WRITE_RETRY_MS = 1000;
 /** File mode of the data file (owner read/write only): seqs are not secret, but nobody else's business. */
 const FILE_MODE = 0o600;
 
-export interface SeqStoreOptions {
+export interface PositionFileOptions {
   /** Path of the JSON file. Its directory is created on the first write if missing. */
   file: string;
-  /** Minimum interval between two writes, ms; default {@link DEFAULT_SEQ_STORE_THROTTLE_MS} (1000). 0 = write as soon as possible. */
+  /** Minimum interval between two writes, ms; default {@link DEFAULT_POSITION_FILE_THROTTLE_MS} (1000). 0 = write as soon as possible. */
   throttleMs?: number;
   /**
    * Receives warnings: an unreadable or corrupt file on load (the store then starts empty),
@@ -55,7 +103,7 @@ export interface SeqStoreOptions {
   onWarning?: (message: string) => void;
 }
 
-function isSeq(value: unknown): value is number {
+function isWhole(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
@@ -63,16 +111,33 @@ function isUsableKey(key: unknown): key is string {
   return typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH && !RESERVED_KEYS.has(key);
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** A stored position, or null when `value` is not a usable one. */
+function positionOf(value: unknown): StreamPosition | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const { seq, subscriptionId } = value as Record<string, unknown>;
+  if ((seq !== undefined && !isWhole(seq)) || (subscriptionId !== undefined && !isWhole(subscriptionId))) return null;
+  if (seq === undefined && subscriptionId === undefined) return null;
+  return { ...(seq === undefined ? {} : { seq }), ...(subscriptionId === undefined ? {} : { subscriptionId }) };
 }
 
-/** Persists the last delivered seq per key; see the module comment for the guarantees. */
-export class SeqStore {
+/** Version 1 (`seqs`, with `…#subscription` keys) as version 2 positions. */
+function positionsOfLegacy(seqs: Record<string, unknown>): Record<string, unknown> {
+  const positions: Record<string, Record<string, unknown>> = Object.create(null) as Record<string, Record<string, unknown>>;
+  for (const key of Object.keys(seqs)) {
+    const isSubscription = key.endsWith(LEGACY_SUBSCRIPTION_SUFFIX);
+    const streamKey = isSubscription ? key.slice(0, -LEGACY_SUBSCRIPTION_SUFFIX.length) : key;
+    const entry = positions[streamKey] ?? (positions[streamKey] = {});
+    entry[isSubscription ? 'subscriptionId' : 'seq'] = seqs[key];
+  }
+  return positions;
+}
+
+/** Persists the position of every stream; see the module comment for the guarantees. */
+export class PositionFile implements PositionStore {
   private readonly file: string;
   private readonly throttleMs: number;
   private readonly warn: (message: string) => void;
-  private readonly seqs = new Map<string, number>();
+  private readonly positions = new Map<string, StreamPosition>();
 
   /** Bumped by every change; a write covers the generation it snapshotted. */
   private generation = 0;
@@ -87,11 +152,11 @@ export class SeqStore {
   private failureWarned = false;
 
   /** @param options - see {@link SeqStoreOptions}. Nothing is read until {@link load}. */
-  constructor(options: SeqStoreOptions) {
-    if (typeof options.file !== 'string' || options.file === '') throw new TypeError('SeqStore needs a file path');
+  constructor(options: PositionFileOptions) {
+    if (typeof options.file !== 'string' || options.file === '') throw new TypeError('PositionFile needs a file path');
     this.file = path.resolve(options.file);
     const throttle = options.throttleMs;
-    this.throttleMs = typeof throttle === 'number' && Number.isFinite(throttle) && throttle >= 0 ? throttle : DEFAULT_SEQ_STORE_THROTTLE_MS;
+    this.throttleMs = typeof throttle === 'number' && Number.isFinite(throttle) && throttle >= 0 ? throttle : DEFAULT_POSITION_FILE_THROTTLE_MS;
     this.warn = options.onWarning ?? (() => undefined);
   }
 
@@ -108,27 +173,29 @@ export class SeqStore {
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ENOENT') return;
-      this.warn(`cannot read the seq store ${this.file}, starting empty: ${messageOf(error)}`);
+      this.warn(`cannot read the stream positions ${this.file}, starting empty: ${messageOf(error)}`);
       return;
     }
-    const seqs = this.parse(text);
-    if (seqs === null) return;
+    const stored = this.parse(text);
+    if (stored === null) return;
     let skipped = 0;
-    for (const key of Object.keys(seqs)) {
-      const value = seqs[key];
-      if (!isUsableKey(key) || !isSeq(value)) {
+    for (const key of Object.keys(stored.positions)) {
+      const position = positionOf(stored.positions[key]);
+      if (!isUsableKey(key) || position === null) {
         skipped++;
         continue;
       }
-      if (!this.seqs.has(key)) this.seqs.set(key, value);
+      if (!this.positions.has(key)) this.positions.set(key, position);
     }
-    if (skipped > 0) this.warn(`ignored ${skipped} unusable entr${skipped === 1 ? 'y' : 'ies'} in the seq store ${this.file}`);
+    if (skipped > 0) this.warn(`ignored ${skipped} unusable entr${skipped === 1 ? 'y' : 'ies'} in the stream positions ${this.file}`);
+    // A version 1 file is rewritten in the current format by the next write.
+    if (stored.legacy) this.changed();
   }
 
-  /** The `seqs` object of a well-formed file, or null (after a warning) when it is not one. */
-  private parse(text: string): Record<string, unknown> | null {
+  /** The positions of a well-formed file, or null (after a warning) when it is not one. */
+  private parse(text: string): { positions: Record<string, unknown>; legacy: boolean } | null {
     const corrupt = (why: string): null => {
-      this.warn(`the seq store ${this.file} is corrupt (${why}); starting empty, it will be rewritten`);
+      this.warn(`the stream positions ${this.file} are corrupt (${why}); starting empty, the file will be rewritten`);
       return null;
     };
     if (text.length > MAX_FILE_BYTES) return corrupt(`larger than ${MAX_FILE_BYTES} bytes`);
@@ -139,36 +206,49 @@ export class SeqStore {
       return corrupt('not JSON');
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data)) return corrupt('not a JSON object');
-    const { version, seqs } = data as { version?: unknown; seqs?: unknown };
-    if (version !== SEQ_STORE_FILE_VERSION) return corrupt(`version is not ${SEQ_STORE_FILE_VERSION}`);
-    if (seqs === null || typeof seqs !== 'object' || Array.isArray(seqs)) return corrupt('"seqs" is not an object');
+    const { version, seqs, positions } = data as { version?: unknown; seqs?: unknown; positions?: unknown };
+    const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
     // JSON.parse makes own data properties (a "__proto__" key included): reading them is safe.
-    return seqs as Record<string, unknown>;
+    if (version === LEGACY_FILE_VERSION) {
+      if (!isObject(seqs)) return corrupt('"seqs" is not an object');
+      return { positions: positionsOfLegacy(seqs), legacy: true };
+    }
+    if (version !== POSITION_FILE_VERSION) return corrupt(`version is not ${POSITION_FILE_VERSION}`);
+    if (!isObject(positions)) return corrupt('"positions" is not an object');
+    return { positions, legacy: false };
   }
 
-  /** The last delivered seq stored for `key`, or null when none. */
-  get(key: string): number | null {
-    return this.seqs.get(key) ?? null;
+  /** The position stored for `key`, or null when none. */
+  get(key: string): Readonly<StreamPosition> | null {
+    return this.positions.get(key) ?? null;
   }
 
   /**
-   * Records `seq` as the last delivered seq of `key`: in memory at once, on disk by the next
-   * throttled write. After {@link close}, memory is still updated but nothing more is written.
+   * Records the position of `key`: in memory at once, on disk by the next throttled write. An
+   * empty position deletes the key. After {@link close}, memory is still updated but nothing
+   * more is written.
    *
    * @throws TypeError when `key` is empty, longer than 512 characters or reserved
-   *   (`__proto__`, `constructor`, `prototype`), or `seq` is not a non-negative safe integer.
+   *   (`__proto__`, `constructor`, `prototype`), or a field is not a non-negative safe integer.
    */
-  set(key: string, seq: number): void {
-    if (!isUsableKey(key)) throw new TypeError('SeqStore key must be a non-empty, non-reserved string of at most 512 characters');
-    if (!isSeq(seq)) throw new TypeError('SeqStore seq must be a non-negative safe integer');
-    if (this.seqs.get(key) === seq) return;
-    this.seqs.set(key, seq);
+  set(key: string, position: StreamPosition): void {
+    if (!isUsableKey(key)) throw new TypeError('PositionFile key must be a non-empty, non-reserved string of at most 512 characters');
+    if ((position.seq !== undefined && !isWhole(position.seq)) || (position.subscriptionId !== undefined && !isWhole(position.subscriptionId))) {
+      throw new TypeError('PositionFile seq and subscriptionId must be non-negative safe integers');
+    }
+    if (position.seq === undefined && position.subscriptionId === undefined) {
+      this.delete(key);
+      return;
+    }
+    const current = this.positions.get(key);
+    if (current && current.seq === position.seq && current.subscriptionId === position.subscriptionId) return;
+    this.positions.set(key, { ...position });
     this.changed();
   }
 
   /** Forgets `key` (e.g. a deleted subscription); written like {@link set}. */
   delete(key: string): void {
-    if (this.seqs.delete(key)) this.changed();
+    if (this.positions.delete(key)) this.changed();
   }
 
   /**
@@ -217,7 +297,7 @@ export class SeqStore {
       this.timer = null;
       this.startWrite().catch((error: unknown) => {
         // One warning per failure streak, not one per retry (a read-only disk would flood the log).
-        if (!this.failureWarned) this.warn(`cannot write the seq store ${this.file} (will retry): ${messageOf(error)}`);
+        if (!this.failureWarned) this.warn(`cannot write the stream positions ${this.file} (will retry): ${messageOf(error)}`);
         this.failureWarned = true;
       });
     }, waitMs);
@@ -258,9 +338,9 @@ export class SeqStore {
 
   private serialise(): string {
     // A null-prototype object: every key is a plain own property, whatever its name.
-    const seqs: Record<string, number> = Object.create(null) as Record<string, number>;
-    for (const [key, seq] of this.seqs) seqs[key] = seq;
-    return `${JSON.stringify({ version: SEQ_STORE_FILE_VERSION, seqs })}\n`;
+    const positions: Record<string, StreamPosition> = Object.create(null) as Record<string, StreamPosition>;
+    for (const [key, position] of this.positions) positions[key] = position;
+    return `${JSON.stringify({ version: POSITION_FILE_VERSION, positions })}\n`;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Resume across a reconnect and across a restart (a SeqStore file), against the simulator,
+ * Resume across a reconnect and across a restart (a PositionFile), against the simulator,
  * including the case the server cannot replay far enough: one 'gap' naming the lost seqs,
  * then every retained event.
  */
@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SeqStore } from '../../nodes/lib/seq-store';
+import { PositionFile } from '../../nodes/lib/position-file';
 import { StreamClient, type StreamClientOptions, type StreamEventInfo, type StreamGap } from '../../nodes/lib/stream';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { request, signInAndSubscribe, waitUntil } from '../sim/support/sim-client';
@@ -95,16 +95,16 @@ describe('StreamClient resume (simulator)', () => {
     assert.equal(client.stats.duplicates, 0);
   });
 
-  it('restart: a SeqStore file carries the last seq to a new client, which gets what arrived meanwhile, once', async () => {
+  it('restart: a position file carries the last seq to a new client, which gets what arrived meanwhile, once', async () => {
     await start(100);
     const file = path.join(directory, 'seqs.json');
     const storeKey = 'node-red-ayla-dss-datapoint-test';
 
     // First "Node-RED run".
-    const firstStore = new SeqStore({ file, throttleMs: 50 });
+    const firstStore = new PositionFile({ file, throttleMs: 50 });
     await firstStore.load();
     const first = openClient();
-    first.client.on('event', (info: StreamEventInfo) => firstStore.set(storeKey, info.seq));
+    first.client.on('event', (info: StreamEventInfo) => firstStore.set(storeKey, { seq: info.seq }));
     await waitUntil('stream open', () => first.client.state === 'open');
     for (let i = 0; i < 3; i++) await report(20 + i);
     await waitUntil('seqs 0-2', () => first.events().length === 3);
@@ -114,11 +114,11 @@ describe('StreamClient resume (simulator)', () => {
     for (let i = 3; i <= 6; i++) await report(20 + i); // while "Node-RED is down"
 
     // Second run: resume from the stored seq + 1.
-    const secondStore = new SeqStore({ file });
+    const secondStore = new PositionFile({ file });
     await secondStore.load();
-    const stored = secondStore.get(storeKey);
+    const stored = secondStore.get(storeKey)?.seq;
     assert.equal(stored, 2);
-    const second = openClient({ resumeFromSeq: (stored as number) + 1 });
+    const second = openClient({ startSeq: (stored ?? 0) + 1 });
     await waitUntil('replayed events', () => second.events().length === 4);
     await report(27);
     await waitUntil('live event', () => second.events().length === 5);
@@ -130,7 +130,7 @@ describe('StreamClient resume (simulator)', () => {
   it('restart with retention exceeded: the first event after a persisted resume point reports the gap', async () => {
     await start(3);
     for (let i = 0; i <= 9; i++) await report(20 + i); // seqs 0..9; only 7..9 retained
-    const { log } = openClient({ resumeFromSeq: 4 });
+    const { log } = openClient({ startSeq: 4 });
     await waitUntil('retained events', () => log.includes(9));
     await delay(SETTLE_MS);
     assert.deepEqual(log, ['gap:4-7', 7, 8, 9]);

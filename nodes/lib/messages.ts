@@ -1,6 +1,7 @@
 /**
- * The messages the five `ayla-*-in` nodes send, as TypeScript types a flow author (or a
- * function node written in TypeScript) can import from the package.
+ * The messages the five `ayla-*-in` nodes send: the one place a message is built, and its
+ * TypeScript types, which a flow author (or a function node written in TypeScript) can import
+ * from the package.
  *
  * Every message has the same four parts:
  * - `topic`: `<dsn>/<property_name>` for datapoint and datapointack, `<dsn>` otherwise;
@@ -16,7 +17,7 @@ import type {
   EventType,
   LocationEvent,
   RegistrationEvent,
-} from './lib/events';
+} from './events';
 import type {
   NormalisedConnectivity,
   NormalisedDatapoint,
@@ -24,7 +25,8 @@ import type {
   NormalisedEvent,
   NormalisedLocation,
   NormalisedRegistration,
-} from './lib/normalise';
+} from './normalise';
+import { payloadOf, topicOf } from './normalise';
 
 /**
  * One message from an `ayla-*-in` node.
@@ -33,7 +35,8 @@ import type {
  * @typeParam E - the raw event (`msg.event`)
  * @typeParam P - the payload type
  */
-export interface AylaMessage<N extends NormalisedEvent = NormalisedEvent, E extends AylaEvent = AylaEvent, P = unknown> {
+// A type alias, not an interface: aliases are assignable to Node-RED's indexable NodeMessage.
+export type AylaMessage<N extends NormalisedEvent = NormalisedEvent, E extends AylaEvent = AylaEvent, P = unknown> = {
   /** Set by Node-RED when the message enters the flow. */
   _msgid?: string;
   /** `<dsn>/<property_name>` for datapoint and datapointack, `<dsn>` for the other types. */
@@ -43,7 +46,7 @@ export interface AylaMessage<N extends NormalisedEvent = NormalisedEvent, E exte
   ayla: N;
   /** The event object exactly as received from DSS. */
   event: E;
-}
+};
 
 /** `ayla-datapoint-in`: payload is the value converted by its base type (boolean, number or string). */
 export type DatapointMessage = AylaMessage<NormalisedDatapoint, DatapointEvent, boolean | number | string | null>;
@@ -68,4 +71,12 @@ export interface MessageByEventType {
 /** The Node-RED type name of the in-node for an event type: `ayla-<event>-in`. */
 export function inNodeTypeOf(eventType: EventType): string {
   return `ayla-${eventType}-in`;
+}
+
+/**
+ * The message for an event: topic, typed payload, normalised fields and the raw event. Both
+ * objects become part of the message as they are (the hub hands each listener its own copy).
+ */
+export function buildMessage(normalised: NormalisedEvent, raw: AylaEvent): AylaMessage {
+  return { topic: topicOf(normalised), payload: payloadOf(normalised), ayla: normalised, event: raw };
 }

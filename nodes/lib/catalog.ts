@@ -3,7 +3,7 @@
  * `locales/<lang>/ayla-dss.json`, section `ayla-dss-account` (the account owns the connection,
  * so connection states and error texts live there and every in-node shares them).
  */
-import catalog from '../locales/en-US/ayla-dss.json';
+import catalog from '../../locales/en-US/ayla-dss.json';
 
 /** The catalog section holding runtime texts. */
 export const CATALOG_SECTION = 'ayla-dss-account';
