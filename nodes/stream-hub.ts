@@ -361,7 +361,7 @@ class SharedStream {
     listener.status(this.stickyFailure ?? this.status);
   }
 
-  /** Called before every connect. Auto: reuse the found subscription; mobile: a fresh one each time (PROTOCOL.md §4). */
+  /** Called before every connect. Auto: reuse the found subscription; mobile: a fresh one each time (docs/protocol.md §4). */
   private async streamKey(): Promise<string | StreamKeyGrant> {
     const request = this.request;
     if (request.source === 'key') return request.streamKey;

@@ -1,5 +1,5 @@
 /**
- * StreamClient: one DSS WebSocket stream (PROTOCOL.md §5), kept alive.
+ * StreamClient: one DSS WebSocket stream (docs/protocol.md §5), kept alive.
  *
  * It connects to `streamUrl?stream_key=KEY[&seq_start=N]`, answers heartbeats, declares the
  * socket dead when nothing arrives for `heartbeatTimeoutMs`, reconnects with backoff, and
