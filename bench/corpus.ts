@@ -1,6 +1,6 @@
 /**
  * A deterministic, realistic corpus of encoded DSS frames for the benchmarks: all five event
- * types in the shapes of PROTOCOL.md §6, with the oddities real streams have (values as strings,
+ * types in the shapes of docs/protocol.md §6, with the oddities real streams have (values as strings,
  * `|` and non-ASCII text in values, missing `resource_tags`, extra fields, space-padded
  * coordinates) and a sprinkling of `1|Z` heartbeats.
  */

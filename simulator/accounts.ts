@@ -1,5 +1,5 @@
 /**
- * The built-in user accounts and their OEM access rules (PROTOCOL.md §3, §4).
+ * The built-in user accounts and their OEM access rules (docs/protocol.md §3, §4).
  *
  * The demo account may create subscriptions of all five event types; the limited account only
  * `datapoint` ones, so a client's handling of 403 can be tested.

@@ -1,6 +1,6 @@
 /**
  * Virtual devices: their current state (connectivity, registration, location, property values)
- * and the DSS events describing changes to it (PROTOCOL.md §6 shapes). Events built here carry
+ * and the DSS events describing changes to it (docs/protocol.md §6 shapes). Events built here carry
  * no `seq`: the router assigns one per stream key.
  */
 import type { EventMetadata, EventType } from '../nodes/lib/events';

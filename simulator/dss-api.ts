@@ -1,5 +1,5 @@
 /**
- * The simulated DSS REST API (PROTOCOL.md §4): subscriptions create / list / show / delete and
+ * The simulated DSS REST API (docs/protocol.md §4): subscriptions create / list / show / delete and
  * the OEM access rules, all behind `Authorization: auth_token …`.
  */
 import { accessRulesOf, type SimulatedAccount } from './accounts';

@@ -1,5 +1,5 @@
 /**
- * The simulated DSS WebSocket stream (PROTOCOL.md §5): upgrade checks, replay from the
+ * The simulated DSS WebSocket stream (docs/protocol.md §5): upgrade checks, replay from the
  * retention buffer, live events, heartbeats with the missed-answer close, one socket per key,
  * and the socket-level faults (drop, no heartbeats, stall, refuse upgrades, raw frames).
  */
@@ -10,7 +10,7 @@ import { encodeFrame, HEARTBEAT_ANSWER, HEARTBEAT_FRAME, KEEPALIVE_FRAME } from 
 import { parseRequestUrl } from './http-io';
 import type { RetainedEvent, SubscriptionEntry, SubscriptionStore } from './subscriptions';
 
-/** Close code sent to a socket replaced by a newer one on the same key ([choice] PROTOCOL.md §5). */
+/** Close code sent to a socket replaced by a newer one on the same key (docs/protocol.md §5.7 choice). */
 export const CLOSE_REPLACED = 4000;
 /** Close code sent to a socket that missed too many heartbeat answers. */
 export const CLOSE_MISSED_HEARTBEATS = 4001;
@@ -47,7 +47,7 @@ class StreamConnection {
   /** A close requested while stalled, performed after the held frames. */
   heldClose: { code: number; reason: string } | null = null;
   heartbeatTimer: NodeJS.Timeout | null = null;
-  /** Mobile streams only: `1|X` keep-alives between heartbeats (PROTOCOL.md §5). */
+  /** Mobile streams only: `1|X` keep-alives between heartbeats (docs/protocol.md §5). */
   keepAliveTimer: NodeJS.Timeout | null = null;
   graceTimer: NodeJS.Timeout | null = null;
 
@@ -142,7 +142,7 @@ export class StreamServer {
 
   private checkQuery(query: URLSearchParams): UpgradeQuery | { status: number; message: string } {
     const entry = this.options.store.byStreamKey(query.get('stream_key') ?? '');
-    // Unknown, deleted and suspended keys look the same to the client (PROTOCOL.md §5).
+    // Unknown, deleted and suspended keys look the same to the client (docs/protocol.md §5).
     if (!entry || entry.record.is_suspended) return { status: 401, message: 'Invalid stream key' };
     const seqStart = parseSeq(query.get('seq_start'));
     const seqEnd = parseSeq(query.get('seq_end'));
@@ -199,7 +199,7 @@ export class StreamServer {
     const record = connection.entry.record;
     record.connection_status = 'Offline';
     this.options.log(`socket on subscription ${record.id} closed`);
-    // Mobile subscriptions live only as long as their socket (PROTOCOL.md §4).
+    // Mobile subscriptions live only as long as their socket (docs/protocol.md §4).
     if (record.client_type === 'mobile') this.options.store.delete(record.id);
   }
 

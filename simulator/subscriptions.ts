@@ -1,5 +1,5 @@
 /**
- * DSS subscriptions as the simulated cloud keeps them (PROTOCOL.md §4, §5): the records, their
+ * DSS subscriptions as the simulated cloud keeps them (docs/protocol.md §4, §5): the records, their
  * filters, and per stream key the `seq` counter and the retention buffer used for replay.
  *
  * Events are routed to every matching subscription whether or not a socket is attached, so a

@@ -1,5 +1,5 @@
 /**
- * The simulated Ayla user service (PROTOCOL.md §3): sign-in, refresh, sign-out, access tokens
+ * The simulated Ayla user service (docs/protocol.md §3): sign-in, refresh, sign-out, access tokens
  * with an expiry, and the account lock after repeated failed sign-ins.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Where DSS lives: the region x deployment x client-type table of PROTOCOL.md §2, plus a
+ * Where DSS lives: the region x deployment x client-type table of docs/protocol.md §2, plus a
  * `custom` region whose three URLs are given by hand (a simulator, a proxy, an OEM's own hosts).
  */
 
@@ -36,7 +36,7 @@ export class EndpointError extends Error {
 type Table = Record<Exclude<Region, 'custom'>, Partial<Record<Deployment, Record<ClientType, Endpoints>>>>;
 
 /**
- * PROTOCOL.md §2. CN dev mobile: the product page says `mstream.ayla.com.cn`, Ayla's API browser
+ * docs/protocol.md §2. CN dev mobile: the product page says `mstream.ayla.com.cn`, Ayla's API browser
  * `mstream-dev.ayla.com.cn`; the product page is the newer of the two, so it wins here (the
  * custom region reaches the other). The CN dev cloud `/stream/stream` on the product page is a
  * typo for `/stream`.

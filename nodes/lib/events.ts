@@ -1,5 +1,5 @@
 /**
- * The five DSS event types: TypeScript shapes and JSON Schemas (PROTOCOL.md §6).
+ * The five DSS event types: TypeScript shapes and JSON Schemas (docs/protocol.md §6).
  *
  * The schemas are deliberately tolerant where Ayla's pipelines are known to vary (optional
  * `resource_tags`, extra fields anywhere, values whose JSON type does not match `base_type`,

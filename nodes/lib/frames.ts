@@ -1,5 +1,5 @@
 /**
- * The DSS frame codec: every server message is one text frame `LEN|JSON` (PROTOCOL.md §5).
+ * The DSS frame codec: every server message is one text frame `LEN|JSON` (docs/protocol.md §5).
  *
  * `1|Z` is a heartbeat (answer `Z`), `1|X` a mobile keep-alive (no answer). Everything else
  * must be `LEN|<json>`, split at the first `|` only because values may contain `|`.
@@ -131,7 +131,7 @@ export function parseFrame(frame: string, options: ParseFrameOptions = {}): Fram
 
 /**
  * Builds a `LEN|JSON` frame with LEN as the UTF-8 byte length (the simulator's choice,
- * PROTOCOL.md §5).
+ * docs/protocol.md §5).
  */
 export function encodeFrame(json: string): string {
   return `${Buffer.byteLength(json, 'utf8')}|${json}`;

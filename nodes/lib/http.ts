@@ -83,7 +83,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 /** How much of a server's error message is quoted in ours. */
 export const MAX_SERVER_MESSAGE_CHARS = 160;
 
-/** Ayla answers some endpoints with 406 unless Accept is set (PROTOCOL.md §3). */
+/** Ayla answers some endpoints with 406 unless Accept is set (docs/protocol.md §3). */
 export const JSON_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'application/json',
   Accept: 'application/json',

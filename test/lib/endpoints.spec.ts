@@ -20,7 +20,7 @@ function endpointErrorOf(run: () => unknown): EndpointError {
   assert.fail('expected an EndpointError, nothing was thrown');
 }
 
-/** PROTOCOL.md §2, typed out again so a typo in the table cannot hide behind itself. */
+/** docs/protocol.md §2, typed out again so a typo in the table cannot hide behind itself. */
 const EXPECTED_ROWS: Array<[string, string, string, string, string | null, string | null]> = [
   ['us', 'dev', 'cloud', 'wss://stream.aylanetworks.com/stream', 'https://stream.aylanetworks.com', 'https://user-dev.aylanetworks.com'],
   ['us', 'dev', 'mobile', 'wss://mstream-dev.aylanetworks.com/stream', 'https://mdss-dev.aylanetworks.com', 'https://user-dev.aylanetworks.com'],
@@ -37,7 +37,7 @@ const EXPECTED_ROWS: Array<[string, string, string, string, string | null, strin
 ];
 
 describe('endpoints', () => {
-  describe('the PROTOCOL.md §2 table', () => {
+  describe('the docs/protocol.md §2 table', () => {
     for (const [region, deployment, clientType, streamUrl, apiUrl, userUrl] of EXPECTED_ROWS) {
       it(`${region} ${deployment} ${clientType}`, () => {
         assert.deepEqual(resolveEndpoints({ region, deployment, clientType }), { streamUrl, apiUrl, userUrl });

@@ -45,7 +45,7 @@ describe('frames', () => {
 
   describe('event frames', () => {
     for (const type of EXAMPLE_TYPES) {
-      it(`parses the PROTOCOL.md §6 ${type} example framed with its byte length`, () => {
+      it(`parses the docs/protocol.md §6 ${type} example framed with its byte length`, () => {
         const json = fixtureText(type);
         const frame = parseFrame(encodeFrame(json));
         assert.equal(frame.kind, 'event');

@@ -1,5 +1,5 @@
 /**
- * The mobile client type: a mobile subscription lives only as long as its socket (PROTOCOL.md
+ * The mobile client type: a mobile subscription lives only as long as its socket (docs/protocol.md
  * §4; the simulator deletes it when the socket closes), so the account creates a new one on
  * every reconnect and events keep arriving.
  */

@@ -9,7 +9,7 @@ import { startScriptedWsServer, type ScriptedWsServer } from './scripted-ws-serv
 /** The stream key the kit's clients use unless a test gives its own. */
 export const TEST_KEY = 'abcdef01234567890000000000000001';
 
-/** A datapoint event (PROTOCOL.md §6 shape) with the given seq. */
+/** A datapoint event (docs/protocol.md §6 shape) with the given seq. */
 export function datapointEvent(seq: number | string, value: unknown = 1): Record<string, unknown> {
   return {
     seq: String(seq),
