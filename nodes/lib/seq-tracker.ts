@@ -13,10 +13,14 @@
  * - An **invalid** event never moves the position. Its seq, when readable, is remembered
  *   (bounded) so that a replay of it is not reported twice and does not count as a gap.
  * - A valid event more than `maxJump` ahead is **implausible**: it is delivered (flagged) but
- *   the position stays. If the next event continues near the old position, the jump was a
- *   corrupt seq and delivery carries on as if it never happened. If the next event continues
- *   right after the jumped seq, the server renumbered: the position adopts the new numbering
- *   (flagged as a reset). Either way a position that later events contradict is never kept.
+ *   the position stays. If an event near the old position follows, the jump was a corrupt seq
+ *   and delivery carries on as if it never happened. Only when {@link RENUMBER_CONFIRMATIONS}
+ *   more events continue the new numbering, with nothing near the old position between them,
+ *   did the server renumber: the position then adopts the new numbering (flagged as such).
+ *   Either way a position that later events contradict is never kept.
+ * - After a live start the first seq is all there is to go by; if the next event carries a
+ *   lower seq, the first one was the odd one out and the stream re-bases on the lower seq (a
+ *   live stream never replays older events).
  * - An unreadable frame that cannot be fetched again (ws refused it for its size) is the one
  *   exception that advances the position, by exactly one seq: otherwise every resume would
  *   fetch it again and fail the same way.
@@ -24,6 +28,8 @@
 
 /** Default bound of a plausible forward jump in seq (100,000 events). */
 export const DEFAULT_MAX_SEQ_JUMP = 100_000;
+/** Events continuing an implausible jump needed before the jump counts as a renumbering (2). */
+export const RENUMBER_CONFIRMATIONS = 2;
 /** How many seqs of reported invalid events are remembered (for replays and gap accounting). */
 export const REMEMBERED_INVALID_SEQS = 256;
 
@@ -57,8 +63,10 @@ export class SeqTracker {
   private last: number | null = null;
   /** The seq the next event should carry; null until known (live start). */
   private expected: number | null = null;
-  /** An implausible seq delivered but not adopted, waiting for the next event to decide. */
-  private suspect: number | null = null;
+  /** Implausible seqs delivered but not adopted, each continuing the one before, oldest first. */
+  private suspects: number[] = [];
+  /** The position came from the first event of a live start and no second event has confirmed it yet. */
+  private unconfirmed = false;
   /** Seqs of invalid events already reported, oldest first (bounded). */
   private readonly invalidSeqs = new Set<number>();
 
@@ -85,7 +93,8 @@ export class SeqTracker {
   restartAt(seq: number | null): void {
     this.expected = seq;
     this.last = seq !== null && seq > 0 ? seq - 1 : null;
-    this.suspect = null;
+    this.suspects = [];
+    this.unconfirmed = false;
     this.invalidSeqs.clear();
   }
 
@@ -94,23 +103,38 @@ export class SeqTracker {
     const expected = this.expected;
     if (expected === null) {
       this.moveTo(seq);
+      this.unconfirmed = true;
       return { action: 'deliver' };
     }
-    const suspect = this.suspect;
-    if (suspect !== null) {
-      if (seq === suspect) return { action: 'duplicate' };
-      this.suspect = null;
-      if (seq > suspect && seq - suspect <= this.maxJump) {
-        // The event after the jump continues the new numbering: the server renumbered.
+    if (this.unconfirmed) {
+      // A replay of that first event confirms nothing.
+      if (seq === this.last) return { action: 'duplicate' };
+      this.unconfirmed = false;
+      if (this.last !== null && seq < this.last) {
+        // The first event of a live start was the odd one out: a live stream does not go back.
+        this.moveTo(seq);
+        return { action: 'deliver' };
+      }
+    }
+    if (this.suspects.length > 0) {
+      if (this.suspects.includes(seq)) return { action: 'duplicate' };
+      const latest = this.suspects[this.suspects.length - 1];
+      if (seq > latest && seq - latest <= this.maxJump) {
+        this.suspects.push(seq);
+        if (this.suspects.length <= RENUMBER_CONFIRMATIONS) return { action: 'deliver-suspect', expected, received: seq };
+        // Enough events continue the new numbering, and none the old one: the server renumbered.
+        const from = this.suspects[0];
+        this.suspects = [];
         this.moveTo(seq);
         this.invalidSeqs.clear();
-        return { action: 'deliver-renumbered', from: expected, to: suspect };
+        return { action: 'deliver-renumbered', from: expected, to: from };
       }
-      // Otherwise the jump was a corrupt seq: judge this event against the old position.
+      // An event near the old position (or another jump): the suspects were corrupt seqs.
+      this.suspects = [];
     }
     if (seq < expected) return { action: 'duplicate' };
     if (seq - expected > this.maxJump) {
-      this.suspect = seq;
+      this.suspects = [seq];
       return { action: 'deliver-suspect', expected, received: seq };
     }
     const lost = seq > expected && !this.allReportedInvalid(expected, seq);

@@ -57,12 +57,22 @@ describe('SeqTracker', () => {
     assert.equal(tracker.position, 3);
   });
 
-  it('a jump followed by its successor is a renumbering: the position adopts it', () => {
+  it('a jump that two more events continue is a renumbering: the position adopts it', () => {
     const tracker = new SeqTracker({ maxJump: 1000 });
     tracker.accept(7);
     tracker.accept(50_000);
-    assert.deepEqual(tracker.accept(50_001), { action: 'deliver-renumbered', from: 8, to: 50_000 });
-    assert.equal(tracker.position, 50_001);
+    assert.deepEqual(tracker.accept(50_001), { action: 'deliver-suspect', expected: 8, received: 50_001 });
+    assert.equal(tracker.position, 7, 'one successor is not enough: two corrupt seqs in a row happen');
+    assert.deepEqual(tracker.accept(50_002), { action: 'deliver-renumbered', from: 8, to: 50_000 });
+    assert.equal(tracker.position, 50_002);
+  });
+
+  it('after a live start, an event below the first one re-bases the stream (the first was the odd one out)', () => {
+    const tracker = new SeqTracker();
+    tracker.accept(999_999_999);
+    assert.deepEqual(tracker.accept(5), { action: 'deliver' });
+    assert.deepEqual(tracker.accept(6), { action: 'deliver' });
+    assert.equal(tracker.position, 6);
   });
 
   it('restartAt forgets the old sequence', () => {
