@@ -1,241 +1,54 @@
 /**
- * StreamClient: one DSS WebSocket stream (`docs/protocol.md` §5), kept alive.
+ * StreamClient: one DSS WebSocket stream kept alive (`docs/protocol.md` §5). It connects to
+ * `streamUrl?stream_key=KEY[&seq_start=N]`, answers heartbeats, declares the socket dead when
+ * nothing arrives for `heartbeatTimeoutMs`, reconnects with backoff and resumes after its
+ * position, so a drop loses nothing the server still retains. What each message becomes is the
+ * {@link FrameReader}'s job; what it emits and promises is in `stream-contract.ts`
+ * (`docs/protocol.md` §9 for the seq rules).
  *
- * It connects to `streamUrl?stream_key=KEY[&seq_start=N]`, answers heartbeats, declares the
- * socket dead when nothing arrives for `heartbeatTimeoutMs`, reconnects with backoff, and
- * resumes after its position so that a drop loses nothing the server still retains. Every
- * frame is parsed once and validated once; listeners get typed events. The seq rules live in
- * {@link SeqTracker} (`docs/protocol.md` §9).
+ * A socket closed with code 4000 was replaced by another reader of the same key
+ * (`docs/protocol.md` §5.7): taking it back at once would make the two replace each other for
+ * ever, so the client waits {@link DEFAULT_REPLACED_RETRY_DELAY_MS}, doubling up to {@link
+ * MAX_REPLACED_RETRY_DELAY_MS}, and reports `REPLACED`.
  *
- * Delivery rules:
- * - `'event'`: each seq at most once, in increasing order; duplicates (replay overlap) are
- *   dropped and counted in `stats.duplicates`. `suspect` marks an event whose seq jumped
- *   implausibly far: delivered, but the position did not move.
- * - `'gap'` {expected, received}: emitted once, before the first event after a jump in seq.
- *   On a resume it means the server could not replay far enough (its retention was
- *   exceeded): seqs `expected` .. `received - 1` are lost and will never be delivered.
- * - `'invalid'`: a malformed frame, invalid UTF-8, or an event that fails validation; the
- *   stream goes on and the position does not move (a replay of the same seq is not reported
- *   again).
- * - `'notice'`: something worth one warning that loses nothing: a seq jump or renumbering.
- * - `'error'`: one per connection-level failure, with a stable `code`. Emitted only when
- *   someone listens, so a forgotten listener cannot crash the process.
- *
- * Another reader: a socket closed with code 4000 was replaced by another client on the same
- * stream key (the simulator's rule, `docs/protocol.md` §5). Taking it back at once would make
- * the two clients replace each other for ever, so the client waits {@link
- * DEFAULT_REPLACED_RETRY_DELAY_MS}, doubling up to {@link MAX_REPLACED_RETRY_DELAY_MS}, and
- * reports `REPLACED` (state `reconnecting` with that code) instead of a lost connection.
- *
- * Back-pressure: listeners run synchronously inside the socket's message handler, and the
- * client keeps no queue of its own while reading. A consumer that hands events on
- * asynchronously (Node-RED does) cannot slow the socket that way, so it calls {@link
- * StreamClient.pause}: the client stops reading the socket (ws `pause()`), TCP flow control
- * then holds the server back, and memory here stays bounded by what the socket had already
- * read (kept in order and delivered on {@link StreamClient.resume}). A paused client answers no
- * heartbeats, so a long pause may get the socket closed by the server; resume then reconnects
- * from the last delivered seq + 1 and the server's replay covers the rest (a `'gap'` if its
- * retention did not reach back far enough). `flow-control.ts` decides when to pause.
+ * Back-pressure: listeners run synchronously inside the socket's message handler and the
+ * client keeps no queue of its own. A consumer that hands events on asynchronously (Node-RED
+ * does) calls {@link StreamClient.pause}: the socket is no longer read, TCP flow control holds
+ * the server back, and memory stays bounded by what ws had already read (delivered in order on
+ * {@link StreamClient.resume}). A long pause may get the socket closed by the server; resume
+ * then reconnects after the position and the replay covers the rest. `flow-control.ts`
+ * decides when to pause.
  */
-import { isUtf8 } from 'node:buffer';
-import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
-import type { BackoffOptions } from './backoff';
 import { Backoff } from './backoff';
-import { FrameError, HEARTBEAT_ANSWER, MAX_FRAME_BYTES, excerptOf, parseFrame } from './frames';
-import { EventValidationError, validateEvent, type AylaEvent, type EventType } from './events';
-import { AUTH_ERROR_CODES } from './http';
 import { CodedError, messageOf } from './errors';
-import { SeqTracker } from './seq-tracker';
+import { FrameReader } from './frame-reader';
+import { HEARTBEAT_ANSWER, MAX_FRAME_BYTES, excerptOf } from './frames';
+import { AUTH_ERROR_CODES, AylaApiError } from './http';
+import {
+  CLOSE_CODE_REPLACED,
+  DEFAULT_AUTH_RETRY_DELAY_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_REPLACED_RETRY_DELAY_MS,
+  MAX_REPLACED_RETRY_DELAY_MS,
+  StreamEmitter,
+  StreamError,
+  type StateInfo,
+  type StreamClientOptions,
+  type StreamErrorCode,
+  type StreamKeyGrant,
+  type StreamState,
+  type StreamStats,
+} from './stream-contract';
+import { openStreamSocket, waitForSocketClose, type StreamSocket } from './stream-socket';
 
-export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'auth-failed';
+export * from './stream-contract';
 
-/** No frame at all for this long (90 s = three 30 s heartbeats) means the connection is dead. */
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 90_000;
-/** The WebSocket handshake must complete within this (15 s). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-/** After an authentication failure, wait this long (60 s) before asking for a key again. */
-export const DEFAULT_AUTH_RETRY_DELAY_MS = 60_000;
-/** After the socket was replaced by another reader (close 4000), wait this long first (30 s). */
-export const DEFAULT_REPLACED_RETRY_DELAY_MS = 30_000;
-/** The wait after repeated replacements doubles up to this (10 min). */
-export const MAX_REPLACED_RETRY_DELAY_MS = 10 * 60_000;
-/** WebSocket close code of a socket replaced by a newer one on the same key (`docs/protocol.md` §5). */
-export const CLOSE_CODE_REPLACED = 4000;
 /** close() waits at most this long (1 s) for the terminated socket to report it is gone. */
 const CLOSE_WAIT_MS = 1000;
 
-/** A stream key, and where to read it from when its owner knows better than the client. */
-export interface StreamKeyGrant {
-  streamKey: string;
-  /**
-   * Read from this seq, whatever the resume point: a subscription its owner has just created
-   * (or re-created) starts at 0, and every event on it is new. Omitted: resume as usual.
-   */
-  readFromSeq?: number;
-}
-
-export interface StreamClientOptions {
-  /** `ws(s)://host/stream`, without query. */
-  streamUrl: string;
-  /**
-   * Called before every connect (auto mode may re-find or re-create the subscription). Must
-   * settle: the client does not time it out (REST calls behind it have their own timeouts).
-   * Return a {@link StreamKeyGrant} to say where to read the key from.
-   */
-  getStreamKey: () => string | StreamKeyGrant | Promise<string | StreamKeyGrant>;
-  /** When set, events of other types are reported as invalid. */
-  eventType?: EventType;
-  /** No frame at all for this many ms ⇒ terminate and reconnect; default 90000. */
-  heartbeatTimeoutMs?: number;
-  /** WebSocket handshake timeout in ms; default 15000. */
-  connectTimeoutMs?: number;
-  /** After a refused upgrade (401) or an authentication error from getStreamKey, wait this many ms; default 60000. */
-  authRetryDelayMs?: number;
-  /** Reconnect delays; see {@link BackoffOptions}. */
-  backoff?: BackoffOptions;
-  /** First seq wanted on the first connect (a persisted position + 1); later connects follow the {@link SeqTracker}. */
-  startSeq?: number;
-  /** A forward seq jump larger than this is implausible (see {@link SeqTracker}); default 100000. */
-  maxSeqJump?: number;
-  /** First wait after the socket was replaced by another reader, ms; default {@link DEFAULT_REPLACED_RETRY_DELAY_MS}. */
-  replacedRetryDelayMs?: number;
-  /** Largest accepted message in bytes (ws `maxPayload`); default MAX_FRAME_BYTES (1 MiB). */
-  maxPayloadBytes?: number;
-}
-
-/** What an `'event'` listener receives. */
-export interface StreamEventInfo {
-  event: AylaEvent;
-  seq: number;
-  /** The event's JSON text as received. */
-  json: string;
-  /** True when the seq jumped implausibly far ahead: delivered, but the position did not move. */
-  suspect?: true;
-}
-
-/** Something worth one warning that loses no event. */
-export type StreamNotice =
-  /** A valid event's seq jumped implausibly far; it was delivered, the position stayed. */
-  | { code: 'SEQ_JUMP'; expected: number; received: number }
-  /** The stream renumbered: the position followed the jump from `from` to `to`. */
-  | { code: 'SEQ_RENUMBERED'; from: number; to: number }
-  /** A frame's LEN prefix disagreed with its length; the event was still usable. */
-  | { code: 'LEN_PREFIX_MISMATCH'; declared: number; bytes: number };
-
-/** What a `'state'` listener receives. */
-export interface StateInfo {
-  state: StreamState;
-  /** Retry number for 'connecting' / 'reconnecting' (1 = first retry; 0 on the first connect). */
-  attempt?: number;
-  /** Wait before the next attempt, ms ('reconnecting', 'auth-failed'). */
-  delayMs?: number;
-  /** Epoch ms of the next attempt ('reconnecting', 'auth-failed'). */
-  nextAttemptAt?: number;
-  /** Human words for why the state changed. */
-  reason?: string;
-  /** Stable code of the failure that caused the state, when there was one. */
-  code?: string;
-}
-
-/** Stable codes of connection-level failures. */
-export type StreamErrorCode =
-  /** The upgrade was refused with HTTP 401: unknown, deleted or suspended stream key. */
-  | 'AUTH_REFUSED'
-  /** The upgrade was refused with another HTTP status. */
-  | 'UPGRADE_FAILED'
-  /** The handshake did not complete within connectTimeoutMs. */
-  | 'CONNECT_TIMEOUT'
-  /** The connection could not be made (refused, DNS, TLS…). */
-  | 'CONNECTION_ERROR'
-  /** An open connection was closed or broke. */
-  | 'CONNECTION_LOST'
-  /** No frame for heartbeatTimeoutMs: the connection was presumed dead and terminated. */
-  | 'HEARTBEAT_TIMEOUT'
-  /** getStreamKey failed; `causeCode` holds the underlying error's code, if any. */
-  | 'KEY_ERROR'
-  /** Another client opened the same stream key and the server closed this socket (code 4000). */
-  | 'REPLACED'
-  /** An 'event', 'gap' or 'invalid' listener threw; the stream goes on. */
-  | 'LISTENER_ERROR';
-
-/** A connection-level failure. Messages never contain the stream key. */
-export class StreamError extends CodedError<StreamErrorCode> {
-  /** HTTP status of a refused upgrade. */
-  readonly status?: number;
-  /** Code of the underlying error (for KEY_ERROR: BAD_CREDENTIALS, NETWORK_ERROR…). */
-  readonly causeCode?: string;
-
-  constructor(code: StreamErrorCode, message: string, options: { status?: number; causeCode?: string; cause?: unknown } = {}) {
-    super(code, message, { cause: options.cause });
-    if (options.status !== undefined) this.status = options.status;
-    if (options.causeCode !== undefined) this.causeCode = options.causeCode;
-  }
-}
-
-/** Counters since the client was created. */
-export interface StreamStats {
-  /** WebSocket messages received (heartbeats included). */
-  frames: number;
-  /** Events delivered. */
-  events: number;
-  /** Heartbeats received (and answered). */
-  heartbeats: number;
-  /** Events dropped because their seq was already delivered. */
-  duplicates: number;
-  /** Malformed frames and invalid events (replays of an already reported one not counted). */
-  invalid: number;
-  /** Frames whose LEN prefix disagreed with their length but whose event was usable. */
-  lengthMismatches: number;
-  /** Connection attempts after the first. */
-  reconnects: number;
-}
-
-/**
- * What a `'gap'` listener receives: the seqs `expected` .. `received - 1` were skipped. After a
- * reconnect or a persisted resume this means the server could not replay far enough (its
- * retention was exceeded): those events are lost. Missing count = `received - expected`.
- */
-export interface StreamGap {
-  /** The first seq that is missing (the one the client asked for or expected next). */
-  expected: number;
-  /** The seq actually received; the events before it, down to `expected`, are lost. */
-  received: number;
-}
-
-/** Listener signatures, for typed `on`. */
-export interface StreamClientEvents {
-  state: (info: StateInfo) => void;
-  event: (info: StreamEventInfo) => void;
-  /** Before the first event after a jump in seq; see {@link StreamGap}. */
-  gap: (gap: StreamGap) => void;
-  invalid: (error: FrameError | EventValidationError) => void;
-  notice: (notice: StreamNotice) => void;
-  error: (error: StreamError) => void;
-}
-
-/** seq as a safe integer, or null when it cannot be read. */
-function readableSeq(data: unknown): number | null {
-  if (data === null || typeof data !== 'object') return null;
-  const seq = (data as { seq?: unknown }).seq;
-  let value: number;
-  if (typeof seq === 'string' && /^[0-9]{1,16}$/.test(seq)) value = Number(seq);
-  else if (typeof seq === 'number') value = seq;
-  else return null;
-  return Number.isSafeInteger(value) && value >= 0 ? value : null;
-}
-
-/**
- * What ws still hands over after `pause()` (the rest of a chunk it had already read), kept in
- * arrival order until {@link StreamClient.resume}. `oversized` marks a message ws refused for
- * its size, so that its seq is skipped at the right place in the order.
- */
-type HeldMessage = { kind: 'message'; socket: WebSocket; data: WebSocket.RawData } | { kind: 'oversized' };
-
 /** Keeps one DSS stream connected; see the module comment for the delivery rules. */
-export class StreamClient extends EventEmitter {
-  /** Counters since creation; see {@link StreamStats}. */
-  readonly stats: StreamStats = { frames: 0, events: 0, heartbeats: 0, duplicates: 0, invalid: 0, lengthMismatches: 0, reconnects: 0 };
+export class StreamClient extends StreamEmitter {
 
   private readonly options: StreamClientOptions;
   private readonly heartbeatTimeoutMs: number;
@@ -245,8 +58,8 @@ export class StreamClient extends EventEmitter {
   private readonly backoff: Backoff;
 
   private currentState: StreamState = 'closed';
-  /** Position, expected seq, duplicates, gaps and implausible jumps (`docs/protocol.md` §9). */
-  private readonly seqs: SeqTracker;
+  /** Frames → events, and the seq bookkeeping (`docs/protocol.md` §9). */
+  private readonly reader: FrameReader;
   /** The next wait after the socket was replaced by another reader; doubles per replacement. */
   private replacedDelayMs: number;
   private started = false;
@@ -255,10 +68,8 @@ export class StreamClient extends EventEmitter {
   /** Bumped per connection attempt and on close: callbacks of older attempts see they are stale. */
   private attemptId = 0;
   private connectAttempts = 0;
-  private previousKey: string | null = null;
 
-  private socket: WebSocket | null = null;
-  private releaseListeners: (() => void) | null = null;
+  private connection: StreamSocket | null = null;
   private socketOpen = false;
   /** Events delivered on the current socket: a connection that made progress earns a fresh backoff. */
   private eventsOnSocket = 0;
@@ -268,10 +79,6 @@ export class StreamClient extends EventEmitter {
 
   /** Set by pause(): the socket is not read and the watchdog does not run. */
   private pausedByConsumer = false;
-  /** Messages ws delivered after pause() from data it had already read; bounded by that data. */
-  private held: HeldMessage[] = [];
-  /** True while resume() hands over held messages (guards against re-entrant resume()). */
-  private releasingHeld = false;
 
   /** @param options - see {@link StreamClientOptions}. Nothing happens until {@link start}. */
   constructor(options: StreamClientOptions) {
@@ -282,8 +89,24 @@ export class StreamClient extends EventEmitter {
     this.authRetryDelayMs = options.authRetryDelayMs ?? DEFAULT_AUTH_RETRY_DELAY_MS;
     this.maxPayloadBytes = options.maxPayloadBytes ?? MAX_FRAME_BYTES;
     this.backoff = new Backoff(options.backoff);
-    this.seqs = new SeqTracker({ startSeq: options.startSeq, maxJump: options.maxSeqJump });
+    this.reader = new FrameReader(
+      { eventType: options.eventType, maxPayloadBytes: this.maxPayloadBytes, startSeq: options.startSeq, maxSeqJump: options.maxSeqJump },
+      {
+        event: (info) => {
+          this.eventsOnSocket++;
+          this.emitSafely('event', info);
+        },
+        gap: (gap) => this.emitSafely('gap', gap),
+        invalid: (error) => this.emitSafely('invalid', error),
+        notice: (notice) => this.emitSafely('notice', notice),
+      },
+    );
     this.replacedDelayMs = options.replacedRetryDelayMs ?? DEFAULT_REPLACED_RETRY_DELAY_MS;
+  }
+
+  /** Counters since creation; see {@link StreamStats}. */
+  get stats(): StreamStats {
+    return this.reader.stats;
   }
 
   /** Current state; 'closed' before {@link start} and after {@link close}. */
@@ -296,7 +119,7 @@ export class StreamClient extends EventEmitter {
    * frame), never moved by an invalid or implausible one. The value to persist; null before any.
    */
   get position(): number | null {
-    return this.seqs.position;
+    return this.reader.seqs.position;
   }
 
   /** True between {@link pause} and {@link resume}. The state stays what it is ('open' included). */
@@ -305,23 +128,19 @@ export class StreamClient extends EventEmitter {
   }
 
   /**
-   * Stops reading the stream so that a slow consumer holds the server back instead of letting
-   * events pile up in memory: the socket is no longer read (TCP flow control reaches the
-   * server), and no `'event'`, `'gap'` or `'invalid'` is emitted until {@link resume}. What ws
-   * had already read is kept in order (at most a socket read's worth) and delivered first on
-   * resume. The dead-socket watchdog is suspended (silence is expected while not reading) and
-   * heartbeats go unanswered, so the server may close a socket paused for long (Ayla: about a
-   * minute or more; the simulator: `missedHeartbeats` x `heartbeatMs`); {@link resume} then
-   * notices, reconnects and resumes from the last delivered seq + 1, so nothing the server
-   * still retains is lost. May be called in any state, also before {@link start}; reconnects
-   * still happen while paused, and a new socket is paused as soon as it opens. Idempotent.
+   * Stops reading the socket so a slow consumer holds the server back (TCP flow control)
+   * instead of piling events up here; nothing is emitted until {@link resume}, which first
+   * delivers, in order, what ws had already read. The watchdog is suspended and heartbeats go
+   * unanswered, so a long pause may get the socket closed; resume then reconnects after the
+   * position and the server's replay covers the rest. Allowed in any state, also before
+   * {@link start}; a socket opened while paused stays paused. Idempotent.
    */
   pause(): void {
     if (this.pausedByConsumer || this.closing) return;
     this.pausedByConsumer = true;
     this.clearTimer('watchdog');
     // ws ignores pause() during the handshake; onOpen pauses the socket then.
-    this.socket?.pause();
+    this.connection?.socket.pause();
   }
 
   /**
@@ -333,12 +152,12 @@ export class StreamClient extends EventEmitter {
   resume(): void {
     if (!this.pausedByConsumer || this.closing) return;
     this.pausedByConsumer = false;
-    this.releaseHeld();
+    this.reader.releaseHeld(() => this.pausedByConsumer || this.closing);
     if (this.pausedByConsumer || this.closing) return;
-    const socket = this.socket;
-    if (socket && this.socketOpen) {
-      this.startWatchdog(socket);
-      socket.resume();
+    const connection = this.connection;
+    if (connection && this.socketOpen) {
+      this.startWatchdog(connection);
+      connection.socket.resume();
     }
   }
 
@@ -359,30 +178,16 @@ export class StreamClient extends EventEmitter {
     this.closing = true;
     this.attemptId++;
     this.clearTimers();
-    this.held = [];
-    const socket = this.socket;
+    this.reader.dropHeld();
+    const connection = this.connection;
     let gone: Promise<void> = Promise.resolve();
-    if (socket) {
-      gone = waitForSocketClose(socket, CLOSE_WAIT_MS);
+    if (connection) {
+      gone = waitForSocketClose(connection.socket, CLOSE_WAIT_MS);
       this.dropSocket();
     }
     this.setState({ state: 'closed', reason: 'closed by the application' });
     this.closePromise = gone;
     return gone;
-  }
-
-  /** Typed `on`: see {@link StreamClientEvents} for each event's listener. */
-  override on<K extends keyof StreamClientEvents>(event: K, listener: StreamClientEvents[K]): this;
-  override on(event: string | symbol, listener: (...args: never[]) => void): this;
-  override on(event: string | symbol, listener: (...args: never[]) => void): this {
-    return super.on(event, listener as (...args: unknown[]) => void);
-  }
-
-  /** Typed `once`: see {@link StreamClientEvents}. */
-  override once<K extends keyof StreamClientEvents>(event: K, listener: StreamClientEvents[K]): this;
-  override once(event: string | symbol, listener: (...args: never[]) => void): this;
-  override once(event: string | symbol, listener: (...args: never[]) => void): this {
-    return super.once(event, listener as (...args: unknown[]) => void);
   }
 
   private isStale(id: number): boolean {
@@ -412,7 +217,7 @@ export class StreamClient extends EventEmitter {
 
   private async connect(): Promise<void> {
     const id = ++this.attemptId;
-    if (this.connectAttempts++ > 0) this.stats.reconnects++;
+    if (this.connectAttempts++ > 0) this.reader.stats.reconnects++;
     this.setState({ state: 'connecting', attempt: this.backoff.attempt });
     let grant: StreamKeyGrant;
     try {
@@ -431,176 +236,101 @@ export class StreamClient extends EventEmitter {
   }
 
   private keyFailed(error: unknown): void {
-    const rawCode = (error as { code?: unknown } | null)?.code;
-    const causeCode = typeof rawCode === 'string' ? rawCode : undefined;
+    const causeCode = error instanceof CodedError ? error.code : undefined;
     const reason = `could not get a stream key: ${messageOf(error)}`;
     this.emitError(new StreamError('KEY_ERROR', reason, { causeCode, cause: error }));
     if (causeCode !== undefined && AUTH_ERROR_CODES.has(causeCode)) {
-      const retryAfter = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      const delayMs = Math.max(this.authRetryDelayMs, typeof retryAfter === 'number' ? retryAfter : 0);
-      this.scheduleRetry('auth-failed', delayMs, reason, causeCode);
+      const retryAfterMs = error instanceof AylaApiError ? (error.retryAfterMs ?? 0) : 0;
+      this.scheduleRetry('auth-failed', Math.max(this.authRetryDelayMs, retryAfterMs), reason, causeCode);
     } else {
       this.scheduleRetry('reconnecting', this.backoff.next(), reason, causeCode ?? 'KEY_ERROR');
     }
   }
 
-  /** The URL for this key, with `seq_start` when there is a resume point. */
+  /** The URL for this key, with `seq_start` when there is a position to resume after. */
   private urlFor(key: string, readFromSeq: number | undefined): string {
-    if (this.previousKey !== null && key !== this.previousKey) {
-      // seq is counted per stream key: a new key (a re-created subscription) starts a new
-      // sequence, so the old resume point means nothing there. Start live on the new key
-      // unless the grant says where to read. Messages held from the old key during a pause
-      // belong to that old sequence too.
-      this.seqs.restartAt(null);
-      this.held = [];
-    }
-    if (readFromSeq !== undefined) {
-      // Held messages will be read again from the socket, in order.
-      this.seqs.restartAt(readFromSeq);
-      this.held = [];
-    }
-    this.previousKey = key;
     const url = new URL(this.options.streamUrl);
     url.searchParams.set('stream_key', key);
-    const startSeq = this.seqs.nextSeq;
+    const startSeq = this.reader.startSeqFor(key, readFromSeq);
     if (startSeq !== null) url.searchParams.set('seq_start', String(startSeq));
     return url.toString();
   }
 
   private openSocket(key: string, readFromSeq: number | undefined, id: number): void {
-    let socket: WebSocket;
+    let connection: StreamSocket;
+    const events = {
+      open: () => {
+        if (this.isStale(id)) return;
+        this.clearTimer('connectTimer');
+        this.socketOpen = true;
+        this.eventsOnSocket = 0;
+        this.backoff.connected(Date.now());
+        this.setState({ state: 'open' });
+        // Paused before or during the handshake: do not start reading (ws starts on the next tick).
+        if (this.pausedByConsumer) connection.socket.pause();
+        else this.startWatchdog(connection);
+      },
+      message: (bytes: Buffer) => {
+        if (this.isStale(id)) return;
+        if (this.pausedByConsumer) {
+          // The rest of a chunk ws had read before pause(): keep it, in order, for resume().
+          this.reader.hold(bytes);
+          return;
+        }
+        this.watchdog?.refresh();
+        this.handleMessage(connection, bytes);
+      },
+      // A ping or pong proves the peer is alive as much as a heartbeat does.
+      alive: () => this.watchdog?.refresh(),
+      refused: (status: number) => {
+        if (status === 401) {
+          this.fail(connection, 'AUTH_REFUSED', 'the stream refused the key (HTTP 401): unknown, deleted or suspended subscription', { status });
+        } else this.fail(connection, 'UPGRADE_FAILED', `the stream refused the upgrade with HTTP ${status}`, { status });
+      },
+      error: (error: Error & { code?: string }) => {
+        if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !this.isStale(id)) {
+          // While paused, events before it may still be held: skip its seq in that order.
+          if (this.pausedByConsumer) this.reader.hold('oversized');
+          else this.reader.skipOversized();
+        }
+        const code: StreamErrorCode = this.socketOpen ? 'CONNECTION_LOST' : 'CONNECTION_ERROR';
+        const detail = error.code ? `${error.message} (${error.code})` : error.message;
+        this.fail(connection, code, `${this.socketOpen ? 'stream connection broke' : 'cannot connect to the stream'}: ${detail}`, { cause: error });
+      },
+      closed: (closeCode: number, reason: string) => {
+        // Quote a short excerpt of the server's reason, never the key should it echo it.
+        const text = reason.length > 0 ? `: "${excerptOf(reason.split(key).join('…'))}"` : '';
+        if (this.socketOpen && closeCode === CLOSE_CODE_REPLACED) {
+          this.fail(connection, 'REPLACED', `another client opened this stream key and the server closed this socket (code ${closeCode}${text})`);
+        } else if (this.socketOpen) this.fail(connection, 'CONNECTION_LOST', `the stream was closed (code ${closeCode}${text})`);
+        else this.fail(connection, 'CONNECTION_ERROR', `the stream connection closed during the handshake (code ${closeCode}${text})`);
+      },
+    };
     try {
-      // ws's own UTF-8 check would close the socket (1007) on one bad frame, and every resume
-      // would fetch that frame again: the client checks each frame itself and skips it instead.
-      socket = new WebSocket(this.urlFor(key, readFromSeq), { maxPayload: this.maxPayloadBytes, skipUTF8Validation: true });
+      connection = openStreamSocket(this.urlFor(key, readFromSeq), this.maxPayloadBytes, events);
     } catch (error) {
       // A malformed stream URL: retrying cannot fix it, but backoff keeps it from spinning.
       this.emitError(new StreamError('CONNECTION_ERROR', `cannot connect to the stream URL: ${messageOf(error)}`, { cause: error }));
       this.scheduleRetry('reconnecting', this.backoff.next(), 'invalid stream URL', 'CONNECTION_ERROR');
       return;
     }
-    this.socket = socket;
+    this.connection = connection;
     this.socketOpen = false;
-
-    const onOpen = () => {
-      if (this.isStale(id)) return;
-      this.clearTimer('connectTimer');
-      this.socketOpen = true;
-      this.eventsOnSocket = 0;
-      this.backoff.connected(Date.now());
-      this.setState({ state: 'open' });
-      // Paused before or during the handshake: do not start reading (ws starts on the next tick).
-      if (this.pausedByConsumer) socket.pause();
-      else this.startWatchdog(socket);
-    };
-    const onMessage = (data: WebSocket.RawData) => {
-      if (this.isStale(id)) return;
-      if (this.pausedByConsumer) {
-        // The rest of a chunk ws had read before pause(): keep it, in order, for resume().
-        this.held.push({ kind: 'message', socket, data });
-        return;
-      }
-      this.watchdog?.refresh();
-      this.handleMessage(socket, data);
-    };
-    const onControlFrame = () => {
-      // A ping or pong proves the peer is alive as much as a heartbeat does.
-      this.watchdog?.refresh();
-    };
-    const onUnexpectedResponse = (_request: unknown, response: { statusCode?: number; resume(): void }) => {
-      const status = response.statusCode ?? 0;
-      // Drain the refusal so its socket can be released.
-      response.resume();
-      if (status === 401) {
-        this.fail(socket, 'AUTH_REFUSED', 'the stream refused the key (HTTP 401): unknown, deleted or suspended subscription', { status });
-      } else {
-        this.fail(socket, 'UPGRADE_FAILED', `the stream refused the upgrade with HTTP ${status}`, { status });
-      }
-    };
-    const onError = (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !this.isStale(id)) {
-        // While paused, events before it may still be held: skip its seq in that order.
-        if (this.pausedByConsumer) this.held.push({ kind: 'oversized' });
-        else this.skipOversizedEvent();
-      }
-      const code: StreamErrorCode = this.socketOpen ? 'CONNECTION_LOST' : 'CONNECTION_ERROR';
-      const detail = error.code ? `${error.message} (${error.code})` : error.message;
-      this.fail(socket, code, `${this.socketOpen ? 'stream connection broke' : 'cannot connect to the stream'}: ${detail}`, { cause: error });
-    };
-    const onClose = (closeCode: number, reason: Buffer) => {
-      // Quote a short excerpt of the server's reason, never the key should it echo it.
-      const text = reason.length > 0 ? `: "${excerptOf(reason.toString('utf8').split(key).join('…'))}"` : '';
-      if (this.socketOpen && closeCode === CLOSE_CODE_REPLACED) {
-        this.fail(socket, 'REPLACED', `another client opened this stream key and the server closed this socket (code ${closeCode}${text})`);
-      } else if (this.socketOpen) this.fail(socket, 'CONNECTION_LOST', `the stream was closed (code ${closeCode}${text})`);
-      else this.fail(socket, 'CONNECTION_ERROR', `the stream connection closed during the handshake (code ${closeCode}${text})`);
-    };
-
-    socket.on('open', onOpen);
-    socket.on('message', onMessage);
-    socket.on('ping', onControlFrame);
-    socket.on('pong', onControlFrame);
-    socket.on('unexpected-response', onUnexpectedResponse);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    this.releaseListeners = () => {
-      socket.off('open', onOpen);
-      socket.off('message', onMessage);
-      socket.off('ping', onControlFrame);
-      socket.off('pong', onControlFrame);
-      socket.off('unexpected-response', onUnexpectedResponse);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    };
     this.connectTimer = setTimeout(() => {
-      this.fail(socket, 'CONNECT_TIMEOUT', `the stream handshake did not complete within ${this.connectTimeoutMs} ms`);
+      this.fail(connection, 'CONNECT_TIMEOUT', `the stream handshake did not complete within ${this.connectTimeoutMs} ms`);
     }, this.connectTimeoutMs);
   }
 
-  private startWatchdog(socket: WebSocket): void {
+  private startWatchdog(connection: StreamSocket): void {
     this.clearTimer('watchdog');
-    this.watchdog = setTimeout(() => this.onHeartbeatTimeout(socket), this.heartbeatTimeoutMs);
-  }
-
-  /**
-   * Hands over the messages held during a pause, oldest first, until none is left or a
-   * listener pauses again. Held messages of a socket that has since gone are still delivered:
-   * they precede anything a reconnect brings, and its replay of the same seqs is dropped as
-   * duplicates.
-   */
-  private releaseHeld(): void {
-    if (this.releasingHeld) return;
-    this.releasingHeld = true;
-    try {
-      while (this.held.length > 0 && !this.pausedByConsumer && !this.closing) {
-        const next = this.held.shift() as HeldMessage;
-        if (next.kind === 'oversized') this.skipOversizedEvent();
-        else this.handleMessage(next.socket, next.data);
-      }
-    } finally {
-      this.releasingHeld = false;
-    }
-  }
-
-  private onHeartbeatTimeout(socket: WebSocket): void {
-    this.fail(socket, 'HEARTBEAT_TIMEOUT', `no frame from the stream for ${this.heartbeatTimeoutMs} ms; connection presumed dead`);
-  }
-
-  /**
-   * ws refused a message above maxPayload and is closing the socket. Events arrive in seq
-   * order, so that message was the next expected event: count it as invalid and skip its seq,
-   * or every resume would fetch it again and fail the same way.
-   */
-  private skipOversizedEvent(): void {
-    this.stats.invalid++;
-    const error = new FrameError('FRAME_TOO_LARGE', `malformed DSS frame (larger than ${this.maxPayloadBytes} bytes)`, '');
-    this.seqs.skipUnreadable();
-    this.emitSafely('invalid', error);
+    this.watchdog = setTimeout(() => {
+      this.fail(connection, 'HEARTBEAT_TIMEOUT', `no frame from the stream for ${this.heartbeatTimeoutMs} ms; connection presumed dead`);
+    }, this.heartbeatTimeoutMs);
   }
 
   /** Handles the end of a connection (once per socket): report, clean up, schedule the next attempt. */
-  private fail(socket: WebSocket, code: StreamErrorCode, message: string, extra: { status?: number; cause?: unknown } = {}): void {
-    if (socket !== this.socket || this.closing) return;
+  private fail(connection: StreamSocket, code: StreamErrorCode, message: string, extra: { status?: number; cause?: unknown } = {}): void {
+    if (connection !== this.connection || this.closing) return;
     const wasOpen = this.socketOpen;
     this.clearTimers();
     this.dropSocket();
@@ -632,15 +362,10 @@ export class StreamClient extends EventEmitter {
 
   /** Detaches the client from its socket and terminates it. */
   private dropSocket(): void {
-    const socket = this.socket;
-    this.socket = null;
+    const connection = this.connection;
+    this.connection = null;
     this.socketOpen = false;
-    this.releaseListeners?.();
-    this.releaseListeners = null;
-    if (!socket) return;
-    // terminate() during the handshake makes ws emit an 'error' we no longer care about.
-    socket.on('error', ignoreLateSocketError);
-    socket.terminate();
+    connection?.drop();
   }
 
   private clearTimer(name: 'connectTimer' | 'watchdog' | 'retryTimer'): void {
@@ -655,101 +380,11 @@ export class StreamClient extends EventEmitter {
     this.clearTimer('retryTimer');
   }
 
-  private handleMessage(socket: WebSocket, data: WebSocket.RawData): void {
-    this.stats.frames++;
-    const bytes = bytesOf(data);
-    // Decoded with replacement characters whatever the bytes: a frame that is not UTF-8 is
-    // still read far enough to learn its seq, then reported and skipped (docs/protocol.md §9).
-    const utf8 = isUtf8(bytes);
-    let frame;
-    try {
-      frame = parseFrame(bytes.toString('utf8'), { maxBytes: this.maxPayloadBytes });
-    } catch (error) {
-      if (!(error instanceof FrameError)) throw error;
-      this.reportInvalid(utf8 ? error : invalidUtf8(error.excerpt), null);
-      return;
-    }
-    if (frame.kind === 'heartbeat') {
-      this.stats.heartbeats++;
-      socket.send(HEARTBEAT_ANSWER, ignoreSendError);
-      return;
-    }
-    if (frame.kind === 'keepalive') return;
-    if (!utf8) {
-      this.reportInvalid(invalidUtf8(excerptOf(frame.json)), readableSeq(frame.data));
-      return;
-    }
-    this.handleEvent(frame.json, frame.data);
+  private handleMessage(connection: StreamSocket, bytes: Buffer): void {
+    if (this.reader.read(bytes) === 'heartbeat') connection.socket.send(HEARTBEAT_ANSWER, ignoreSendError);
   }
-
-  private handleEvent(json: string, data: unknown): void {
-    let event: AylaEvent;
-    try {
-      event = validateEvent(data, this.options.eventType);
-    } catch (error) {
-      if (!(error instanceof EventValidationError)) throw error;
-      this.reportInvalid(error, readableSeq(data));
-      return;
-    }
-    // The schema admits only seqs that are exact safe integers.
-    const seq = typeof event.seq === 'number' ? event.seq : Number(event.seq);
-    const verdict = this.seqs.accept(seq);
-    if (verdict.action === 'duplicate') {
-      this.stats.duplicates++;
-      return;
-    }
-    if (verdict.action === 'deliver' && verdict.gap) this.emitSafely('gap', verdict.gap);
-    else if (verdict.action === 'deliver-suspect') {
-      this.emitSafely('notice', { code: 'SEQ_JUMP', expected: verdict.expected, received: verdict.received });
-    } else if (verdict.action === 'deliver-renumbered') {
-      this.emitSafely('notice', { code: 'SEQ_RENUMBERED', from: verdict.from, to: verdict.to });
-    }
-    this.stats.events++;
-    this.eventsOnSocket++;
-    const info: StreamEventInfo = verdict.action === 'deliver-suspect' ? { event, seq, json, suspect: true } : { event, seq, json };
-    this.emitSafely('event', info);
-  }
-
-  /** Reports an invalid frame or event once; a replay of one already reported counts as a duplicate. */
-  private reportInvalid(error: FrameError | EventValidationError, seq: number | null): void {
-    if (!this.seqs.invalid(seq)) {
-      this.stats.duplicates++;
-      return;
-    }
-    this.stats.invalid++;
-    this.emitSafely('invalid', error);
-  }
-}
-
-function invalidUtf8(excerpt: string): FrameError {
-  return new FrameError('INVALID_UTF8', 'malformed DSS frame (not valid UTF-8)', excerpt);
-}
-
-/** The bytes of a WebSocket message, whatever form ws handed them over in. */
-function bytesOf(data: WebSocket.RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
 }
 
 function ignoreSendError(): void {
   // A failed send means the socket is going down; its 'close' event handles the reconnect.
-}
-
-function ignoreLateSocketError(): void {
-  // Errors from a socket we already gave up on carry no news.
-}
-
-/** Resolves when `socket` reports 'close', or after `limitMs` at the latest. */
-function waitForSocketClose(socket: WebSocket, limitMs: number): Promise<void> {
-  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      socket.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, limitMs);
-    socket.on('close', done);
-  });
 }
