@@ -1,6 +1,6 @@
 /**
  * Reading JSON requests and writing JSON answers for the simulator's HTTP services, with the
- * error-body shapes Ayla's services use (PROTOCOL.md §3: `{"error":"…"}`,
+ * error-body shapes Ayla's services use (docs/protocol.md §3: `{"error":"…"}`,
  * `{"error":{"message":"…"}}` and `{"errors":"…"}` all occur).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
