@@ -38,6 +38,7 @@ export interface SubscriptionRecord {
 /** A subscription with its stream bookkeeping. */
 export interface SubscriptionEntry {
   readonly record: SubscriptionRecord;
+  readonly filters: SubscriptionFilters;
   /** The seq counter and the last `retention` events of this key. */
   readonly log: EventLog;
 }
@@ -48,25 +49,37 @@ export type DeliveryListener = (entry: SubscriptionEntry, seq: number) => void;
 /** First id handed out, so ids look like Ayla's five-digit ones. */
 const FIRST_SUBSCRIPTION_ID = 50155;
 
-/** Whether `value` is selected by a subscription filter: `*` (or empty) or a comma-separated list. */
-export function listSelects(list: string, value: string | undefined): boolean {
+/** One subscription filter parsed once: undefined selects everything (`*` or empty). */
+type ParsedFilter = ReadonlySet<string> | undefined;
+
+/** A subscription filter, `*` (or empty) or a comma-separated list, parsed for matching. */
+export function parseFilter(list: string): ParsedFilter {
   const items = list
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
-  if (items.length === 0 || items.includes('*')) return true;
-  return value !== undefined && items.includes(value);
+  return items.length === 0 || items.includes('*') ? undefined : new Set(items);
+}
+
+/** A subscription's filters, parsed once when it is created (events are matched against every one). */
+export interface SubscriptionFilters {
+  types: ParsedFilter;
+  models: ParsedFilter;
+  dsns: ParsedFilter;
+  properties: ParsedFilter;
+}
+
+function selects(filter: ParsedFilter, value: string | undefined): boolean {
+  return filter === undefined || (value !== undefined && filter.has(value));
 }
 
 /** Whether an event with this metadata belongs on the subscription's stream. */
-export function subscriptionMatches(record: SubscriptionRecord, metadata: EventMetadata): boolean {
-  if (!listSelects(record.subscription_type, metadata.event_type)) return false;
-  if (!listSelects(record.oem_model, metadata.oem_model)) return false;
-  if (!listSelects(record.dsn, metadata.dsn)) return false;
+export function subscriptionMatches(filters: SubscriptionFilters, metadata: EventMetadata): boolean {
+  if (!selects(filters.types, metadata.event_type)) return false;
+  if (!selects(filters.models, metadata.oem_model)) return false;
+  if (!selects(filters.dsns, metadata.dsn)) return false;
   // property_name only narrows events that have a property.
-  if (metadata.event_type === 'datapoint' || metadata.event_type === 'datapointack') {
-    return listSelects(record.property_name, metadata.property_name);
-  }
+  if (metadata.event_type === 'datapoint' || metadata.event_type === 'datapointack') return selects(filters.properties, metadata.property_name);
   return true;
 }
 
@@ -155,7 +168,8 @@ export class SubscriptionStore {
       client_type: clientType,
       subscription_type: types.join(','),
     };
-    const entry: SubscriptionEntry = { record, log: new EventLog(this.options.retention) };
+    const filters = { types: parseFilter(record.subscription_type), models: parseFilter(record.oem_model), dsns: parseFilter(record.dsn), properties: parseFilter(record.property_name) };
+    const entry: SubscriptionEntry = { record, filters, log: new EventLog(this.options.retention) };
     this.entries.set(record.id, entry);
     this.byKey.set(record.stream_key, entry);
     this.options.log(`subscription ${record.id} created (${record.subscription_type}, key ${record.stream_key.slice(0, 4)}…)`);
@@ -205,7 +219,7 @@ export class SubscriptionStore {
     // Serialised once, and only when some subscription wants it; every key stores the same string.
     let body: string | undefined;
     for (const entry of this.entries.values()) {
-      if (!subscriptionMatches(entry.record, event.metadata)) continue;
+      if (!subscriptionMatches(entry.filters, event.metadata)) continue;
       body ??= eventBody(event);
       const seq = entry.log.append(body);
       delivered.push({ subscriptionId: entry.record.id, seq });
@@ -217,6 +231,8 @@ export class SubscriptionStore {
 
 /** An event's JSON without `seq` and without its opening `{` (what {@link EventLog} keeps). */
 function eventBody(event: UnsequencedEvent): string {
+  // Only injected events can carry a seq of their own; copying every event would cost a burst dearly.
+  if (!('seq' in event)) return JSON.stringify(event).slice(1);
   const { seq: _ignored, ...withoutSeq } = event as UnsequencedEvent & { seq?: unknown };
   return JSON.stringify(withoutSeq).slice(1);
 }
