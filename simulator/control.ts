@@ -13,7 +13,7 @@ import type { DatapointWrites } from './device-writes';
 import { SYSTEM_USER_UUID, type DeviceRegistry, type UnsequencedEvent, type VirtualDevice } from './devices';
 import { completeEvent } from './event-injection';
 import { isMalformedKind, malformedFrame, MALFORMED_KINDS } from './faults';
-import { MAX_CONTROL_BODY_BYTES, decodePathSegment, errorString, errorsString, readJsonBody, sendJson, stringField, type RoutedRequest } from './http-io';
+import { MAX_CONTROL_BODY_BYTES, decodePathSegment, errorString, errorsString, readJsonBody, sendJson, sendJsonText, stringField, type RoutedRequest } from './http-io';
 import type { Random } from './prng';
 import type { StreamServer } from './stream';
 import type { SubscriptionEntry, SubscriptionStore } from './subscriptions';
@@ -80,7 +80,7 @@ export class ControlApi {
       const match = SUBSCRIPTION_ACTION.exec(path);
       if (match && match[2] === 'events') {
         const entry = this.subscriptionOr404(match[1]);
-        sendJson(res, 200, { events: entry.log.jsonFrom().map((json) => JSON.parse(json) as unknown) });
+        sendJsonText(res, 200, `{"events":[${this.retainedJson(entry, request.query).join(',')}]}`);
         return true;
       }
       return false;
@@ -244,6 +244,23 @@ export class ControlApi {
       long: device.long,
       values: this.options.devices.valuesOf(device),
     };
+  }
+
+  /**
+   * `GET /sim/subscriptions/{id}/events[?seq_start=N][&limit=N]`: the retained events from
+   * `seq_start` (default the oldest), at most `limit` (default all).
+   */
+  private retainedJson(entry: SubscriptionEntry, query: URLSearchParams): string[] {
+    const number = (name: string): number | undefined => {
+      const text = query.get(name);
+      if (text === null) return undefined;
+      if (!/^[0-9]{1,15}$/.test(text)) throw errorsString(422, `${name} must be a non-negative integer`);
+      return Number(text);
+    };
+    const seqStart = number('seq_start') ?? 0;
+    const limit = number('limit');
+    const from = Math.max(seqStart, entry.log.firstSeq);
+    return entry.log.jsonFrom(from, limit === undefined ? undefined : from + limit);
   }
 
   private subscriptionOr404(id: string): SubscriptionEntry {

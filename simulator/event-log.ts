@@ -68,10 +68,11 @@ export class EventLog {
     return this.chunks[position >> CHUNK_BITS][position & CHUNK_MASK];
   }
 
-  /** The full JSON of every kept event with `seq >= fromSeq`, oldest first (for inspection, not streaming). */
-  jsonFrom(fromSeq = 0): string[] {
+  /** The full JSON of every kept event with `fromSeq <= seq < toSeq`, oldest first (for inspection, not streaming). */
+  jsonFrom(fromSeq = 0, toSeq = this.next): string[] {
     const result: string[] = [];
-    for (let seq = Math.max(fromSeq, this.firstSeq); seq < this.next; seq++) result.push(eventJson(seq, this.bodyAt(seq) as string));
+    const end = Math.min(toSeq, this.next);
+    for (let seq = Math.max(fromSeq, this.firstSeq); seq < end; seq++) result.push(eventJson(seq, this.bodyAt(seq) as string));
     return result;
   }
 

@@ -130,6 +130,17 @@ describe('simulator: control API', () => {
       assert.equal((ack.datapoint as { value: number }).value, 0);
     });
 
+    it('GET /sim/subscriptions/{id}/events takes seq_start and limit', async () => {
+      const { subscription } = await signInAndSubscribe(sim, { client_type: 'mobile', oem_model: '*', dsn: '', subscription_type: 'datapoint,connectivity,location,registration' });
+      await request(sim, 'POST', '/sim/generate', { body: { count: 30 } });
+      const seqs = async (query: string) => ((await request(sim, 'GET', `/sim/subscriptions/${subscription.id}/events${query}`)).body as Retained).events.map((event) => event.seq);
+      assert.equal((await seqs('')).length, 30);
+      assert.deepEqual(await seqs('?seq_start=27'), ['27', '28', '29']);
+      assert.deepEqual(await seqs('?seq_start=10&limit=2'), ['10', '11']);
+      assert.deepEqual(await seqs('?limit=1'), ['0']);
+      assert.equal((await request(sim, 'GET', `/sim/subscriptions/${subscription.id}/events?limit=-1`)).status, 422);
+    });
+
     it('answers 404 for unknown control paths', async () => {
       assert.equal((await request(sim, 'POST', '/sim/nothing')).status, 404);
       assert.equal((await request(sim, 'GET', '/sim/subscriptions/1/events')).status, 404);
