@@ -64,7 +64,7 @@ export class SimulatorServer {
     const { now, log, scenario } = options;
     const random = mulberry32(options.seed);
     const applications = [DEMO_APPLICATION, ...(scenario?.applications ?? [])];
-    const accounts = accountsWith(scenario?.users ?? [], applications[applications.length > 1 ? 1 : 0]);
+    const accounts = accountsWith(scenario?.users ?? [], scenario?.applications?.[0] ?? DEMO_APPLICATION);
     const devices = new DeviceRegistry(scenario, options.devices, now, random);
     const startedAtMs = now();
     const users = new UserService({ accounts, applications, oemId: devices.oemId, createdAtMs: startedAtMs, tokenTtlSec: options.tokenTtlSec, now, log });

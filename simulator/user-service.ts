@@ -160,7 +160,6 @@ export class UserService {
       firstname: account.firstname,
       lastname: account.lastname,
       oem_id: this.options.oemId,
-      origin_oem_id: this.options.oemId,
       admin: false,
       approved: true,
       oem_approved: true,
