@@ -46,6 +46,10 @@ function yieldToEventLoop(): Promise<void> {
 /** The generator of automatic events; `start()` / `stop()`, and `generate(n)` for bursts and tests. */
 export class AutomaticEvents {
   private timer: NodeJS.Timeout | null = null;
+  /** Set by {@link stop}: running bursts end at their next chunk. */
+  private stopped = false;
+  /** Events that running bursts have still to make. */
+  private burstRemaining = 0;
   private lastTickMs = 0;
   /** Fractional events carried over between ticks, so odd rates average out. */
   private budget = 0;
@@ -74,10 +78,16 @@ export class AutomaticEvents {
     this.timer = setInterval(() => this.tick(), Math.max(MIN_TICK_MS, 1000 / rate));
   }
 
-  /** Stops the timer. */
+  /** Stops the timer and any running burst. */
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** Events that running bursts have still to make (for `GET /sim/state`). */
+  get pendingBurstEvents(): number {
+    return this.burstRemaining;
   }
 
   /**
@@ -85,15 +95,24 @@ export class AutomaticEvents {
    * {@link BURST_CHUNK} events. Memory stays bounded by the retention: events wait in the stream
    * keys' logs, not in socket buffers.
    *
-   * @returns how many were produced.
+   * @returns how many were produced (fewer when the simulator closed meanwhile).
    */
   async generate(count: number): Promise<number> {
-    for (let done = 0; done < count; ) {
-      const chunkEnd = Math.min(count, done + BURST_CHUNK);
-      for (; done < chunkEnd; done++) this.generateOne();
-      if (done < count) await yieldToEventLoop();
+    this.burstRemaining += count;
+    let done = 0;
+    try {
+      while (done < count && !this.stopped) {
+        const chunkEnd = Math.min(count, done + BURST_CHUNK);
+        for (; done < chunkEnd; done++) {
+          this.generateOne();
+          this.burstRemaining--;
+        }
+        if (done < count) await yieldToEventLoop();
+      }
+    } finally {
+      this.burstRemaining -= count - done;
     }
-    return count;
+    return done;
   }
 
   private tick(): void {

@@ -158,10 +158,20 @@ export class ControlApi {
     return undefined;
   }
 
-  /** `POST /sim/generate {"count":N}`: N automatic events as fast as possible; answers once they exist. */
+  /**
+   * `POST /sim/generate {"count":N}`: N automatic events as fast as possible; answers 200
+   * `{"generated":N}` once they exist, or at once 202 `{"generating":N}` with `"wait":false`
+   * (progress in `GET /sim/state`'s `burstRemaining`).
+   */
   private async generate(body: Record<string, unknown>): Promise<ControlAnswer> {
     const count = body.count === undefined ? 1 : Math.floor(numberField(body, 'count', 1, MAX_GENERATED_EVENTS));
-    return { body: { generated: await this.options.automatic.generate(count) } };
+    if (body.wait !== undefined && typeof body.wait !== 'boolean') throw errorsString(422, 'wait must be true or false');
+    const { automatic } = this.options;
+    if (body.wait === false) {
+      void automatic.generate(count);
+      return { status: 202, body: { generating: count } };
+    }
+    return { body: { generated: await automatic.generate(count) } };
   }
 
   private changeDevice(device: VirtualDevice, what: string, body: Record<string, unknown>): UnsequencedEvent {
@@ -228,6 +238,7 @@ export class ControlApi {
         models: devices.kinds.map((kind) => ({ oem_model: kind.model.oemModel, devices: kind.devices.length, reportIntervalSec: kind.reportIntervalSec })),
         naturalRate: Math.round(automatic.naturalRate * 1000) / 1000,
       },
+      burstRemaining: automatic.pendingBurstEvents,
       pendingAcks: writes.pendingAcks,
       deviceFaults: deviceFaults.state(),
     };

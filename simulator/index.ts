@@ -67,7 +67,10 @@ export interface SimulatorOptions {
   devices?: number;
   /** Access-token lifetime, seconds; default 86400. */
   tokenTtlSec?: number;
-  /** Path to a scenario JSON file, or a scenario object; default the built-in one. */
+  /**
+   * Path to a scenario JSON file, or a scenario object (models and devices, extra applications
+   * and users); default the built-in one (the fleet catalog with `devices`).
+   */
   scenario?: string | Scenario;
   /** Receives one line per notable thing; default: nothing is logged. Never receives secrets. */
   log?: (line: string) => void;
