@@ -17,16 +17,21 @@ Options:
   --port <n>                 TCP port, 0 = any free port (default ${SIMULATOR_DEFAULTS.port})
   --heartbeat-ms <ms>        heartbeat interval (default ${SIMULATOR_DEFAULTS.heartbeatMs})
   --missed-heartbeats <n>    unanswered heartbeats before a socket is closed (default ${SIMULATOR_DEFAULTS.missedHeartbeats})
+  --keep-alive-ms <ms>       1|X keep-alives on mobile streams, 0 = none (default ${SIMULATOR_DEFAULTS.keepAliveMs})
   --rate <n>                 automatic events per second across all devices, 0 = none (default ${SIMULATOR_DEFAULTS.rate})
-  --seed <n>                 seed for deterministic values (default random)
+  --seed <n>                 seed for deterministic devices, values and acks (default random)
   --retention <n>            events kept per stream key for replay (default ${SIMULATOR_DEFAULTS.retention})
   --token-ttl <s>            access-token lifetime in seconds (default ${SIMULATOR_DEFAULTS.tokenTtlSec})
-  --scenario <file.json>     devices to simulate (default: built-in smart plugs, thermostats, air purifiers)
+  --scenario <file.json>     devices, applications and users (default: built-in smart plugs, thermostats, air purifiers)
+  --devices <n>              generate n devices (over the scenario's models, or the built-in fleet catalog)
+  --ack-delay-ms <ms>        delay before a device acknowledges a write (default ${SIMULATOR_DEFAULTS.ackDelayMs})
+  --ack-failure-rate <0..1>  share of acks reporting a failure (default ${SIMULATOR_DEFAULTS.ackFailureRate})
+  --ack-drop-rate <0..1>     share of writes never acknowledged (default ${SIMULATOR_DEFAULTS.ackDropRate})
   -q, --quiet                no log lines on stderr
   -h, --help                 this text
 
 On start, one JSON line is printed on stdout:
-  {"event":"listening","url":…,"streamUrl":…,"apiUrl":…,"userUrl":…,"account":{…}}
+  {"event":"listening","url":…,"streamUrl":…,"apiUrl":…,"userUrl":…,"deviceUrl":…,"account":{…}}
 `;
 
 /** Exit code for bad command-line options. */
@@ -50,11 +55,16 @@ function readOptions(argv: string[]): SimulatorOptions | 'help' {
       port: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
       'missed-heartbeats': { type: 'string' },
+      'keep-alive-ms': { type: 'string' },
       rate: { type: 'string' },
       seed: { type: 'string' },
       retention: { type: 'string' },
       'token-ttl': { type: 'string' },
       scenario: { type: 'string' },
+      devices: { type: 'string' },
+      'ack-delay-ms': { type: 'string' },
+      'ack-failure-rate': { type: 'string' },
+      'ack-drop-rate': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -65,11 +75,16 @@ function readOptions(argv: string[]): SimulatorOptions | 'help' {
     port: numberOption('port', values.port),
     heartbeatMs: numberOption('heartbeat-ms', values['heartbeat-ms']),
     missedHeartbeats: numberOption('missed-heartbeats', values['missed-heartbeats']),
+    keepAliveMs: numberOption('keep-alive-ms', values['keep-alive-ms']),
     rate: numberOption('rate', values.rate),
     seed: numberOption('seed', values.seed),
     retention: numberOption('retention', values.retention),
     tokenTtlSec: numberOption('token-ttl', values['token-ttl']),
     scenario: values.scenario,
+    devices: numberOption('devices', values.devices),
+    ackDelayMs: numberOption('ack-delay-ms', values['ack-delay-ms']),
+    ackFailureRate: numberOption('ack-failure-rate', values['ack-failure-rate']),
+    ackDropRate: numberOption('ack-drop-rate', values['ack-drop-rate']),
     log: values.quiet ? undefined : (line: string) => process.stderr.write(`[ayla-dss-sim] ${line}\n`),
   };
 }
@@ -95,8 +110,8 @@ async function main(): Promise<void> {
     process.exitCode = EXIT_START_FAILED;
     return;
   }
-  const { url, streamUrl, apiUrl, userUrl, account } = simulator;
-  process.stdout.write(`${JSON.stringify({ event: 'listening', url, streamUrl, apiUrl, userUrl, account })}\n`);
+  const { url, streamUrl, apiUrl, userUrl, deviceUrl, account } = simulator;
+  process.stdout.write(`${JSON.stringify({ event: 'listening', url, streamUrl, apiUrl, userUrl, deviceUrl, account })}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -8,20 +8,22 @@
 import { REGISTRATION_TYPES } from '../nodes/lib/events';
 import type { AutomaticEvents } from './automation';
 import type { Clock } from './clock';
-import type { DeviceApi } from './device-api';
-import { coerceWrittenValue, SYSTEM_USER_UUID, type DeviceRegistry, type UnsequencedEvent, type VirtualDevice } from './devices';
+import type { DeviceServiceFaults } from './device-faults';
+import type { DatapointWrites } from './device-writes';
+import { SYSTEM_USER_UUID, type DeviceRegistry, type UnsequencedEvent, type VirtualDevice } from './devices';
 import { completeEvent } from './event-injection';
 import { isMalformedKind, malformedFrame, MALFORMED_KINDS } from './faults';
-import { MAX_CONTROL_BODY_BYTES, decodePathSegment, errorString, errorsString, readJsonBody, sendJson, stringField, type RoutedRequest } from './http-io';
+import { MAX_CONTROL_BODY_BYTES, decodePathSegment, errorString, errorsString, readJsonBody, sendJson, sendJsonText, stringField, type RoutedRequest } from './http-io';
 import type { Random } from './prng';
 import type { StreamServer } from './stream';
 import type { SubscriptionEntry, SubscriptionStore } from './subscriptions';
 import type { UserService } from './user-service';
+import { coerceWrittenValue } from './values';
 
 /** Longest stall or upgrade refusal accepted (10 minutes), so a typo cannot wedge a demo for hours. */
 const MAX_FAULT_DURATION_MS = 10 * 60 * 1000;
-/** Most automatic events `POST /sim/generate` produces in one call. */
-const MAX_GENERATED_EVENTS = 10_000;
+/** Most automatic events `POST /sim/generate` produces in one call (memory is bounded by the retention, not by this). */
+export const MAX_GENERATED_EVENTS = 10_000_000;
 
 /** Everything the control API drives. */
 export interface ControlApiOptions {
@@ -29,7 +31,8 @@ export interface ControlApiOptions {
   store: SubscriptionStore;
   stream: StreamServer;
   devices: DeviceRegistry;
-  deviceApi: DeviceApi;
+  writes: DatapointWrites;
+  deviceFaults: DeviceServiceFaults;
   automatic: AutomaticEvents;
   publish: (event: UnsequencedEvent) => Array<{ subscriptionId: number; seq: number }>;
   /** Restart: sockets lost, state kept; the listener is down for `downMs`. */
@@ -77,14 +80,14 @@ export class ControlApi {
       const match = SUBSCRIPTION_ACTION.exec(path);
       if (match && match[2] === 'events') {
         const entry = this.subscriptionOr404(match[1]);
-        sendJson(res, 200, { events: entry.retained.map((event) => JSON.parse(event.json) as unknown) });
+        sendJsonText(res, 200, `{"events":[${this.retainedJson(entry, request.query).join(',')}]}`);
         return true;
       }
       return false;
     }
     if (method !== 'POST') return false;
     const body = await readJsonBody(request.req, MAX_CONTROL_BODY_BYTES);
-    const answer = this.post(path, body, request.query);
+    const answer = path === '/sim/generate' ? await this.generate(body) : this.post(path, body, request.query);
     if (answer === undefined) return false;
     const afterAnswer = answer.afterAnswer;
     // Run once the answer has been handed to the OS: a restart closes this very connection.
@@ -105,11 +108,10 @@ export class ControlApi {
         if (frame === undefined) throw errorsString(422, 'frame must be a string');
         return { body: { sent: stream.sendRaw(frame, stringField(body, 'streamKey')) } };
       }
-      case '/sim/generate': {
-        const count = body.count === undefined ? 1 : numberField(body, 'count', 1, MAX_GENERATED_EVENTS);
-        for (let i = 0; i < Math.floor(count); i++) this.options.automatic.generateOne();
-        return { body: { generated: Math.floor(count) } };
-      }
+      case '/sim/faults/device-errors':
+        return { body: this.options.deviceFaults.setErrors(body) };
+      case '/sim/faults/device-lost-answers':
+        return { body: this.options.deviceFaults.setLostAnswers(body) };
       case '/sim/faults/drop-sockets':
         return { body: { dropped: stream.dropAllSockets() } };
       case '/sim/faults/heartbeats': {
@@ -156,6 +158,22 @@ export class ControlApi {
     return undefined;
   }
 
+  /**
+   * `POST /sim/generate {"count":N}`: N automatic events as fast as possible; answers 200
+   * `{"generated":N}` once they exist, or at once 202 `{"generating":N}` with `"wait":false`
+   * (progress in `GET /sim/state`'s `burstRemaining`).
+   */
+  private async generate(body: Record<string, unknown>): Promise<ControlAnswer> {
+    const count = body.count === undefined ? 1 : Math.floor(numberField(body, 'count', 1, MAX_GENERATED_EVENTS));
+    if (body.wait !== undefined && typeof body.wait !== 'boolean') throw errorsString(422, 'wait must be true or false');
+    const { automatic } = this.options;
+    if (body.wait === false) {
+      void automatic.generate(count);
+      return { status: 202, body: { generating: count } };
+    }
+    return { body: { generated: await automatic.generate(count) } };
+  }
+
   private changeDevice(device: VirtualDevice, what: string, body: Record<string, unknown>): UnsequencedEvent {
     const { devices } = this.options;
     if (what === 'connectivity') {
@@ -181,21 +199,21 @@ export class ControlApi {
    * only); `from: "cloud"` is a write, as through the device API (datapoint, then ack).
    */
   private writeProperty(device: VirtualDevice, name: string, body: Record<string, unknown>): unknown {
-    const { devices, publish, deviceApi } = this.options;
+    const { devices, publish, writes } = this.options;
     const property = devices.propertyOf(device, name);
     if (!property) throw errorString(404, 'Property not found');
     if (!('value' in body)) throw errorsString(422, "value can't be blank");
     const coerced = coerceWrittenValue(property, body.value);
     if ('error' in coerced) throw errorsString(422, coerced.error);
     if (body.from === 'cloud') {
-      return { datapoint: deviceApi.writeFromCloud(device, property, coerced.value, SYSTEM_USER_UUID) };
+      return { datapoint: writes.write(device, property, coerced.value, SYSTEM_USER_UUID) };
     }
     const { event } = devices.setValue(device, property, coerced.value);
     return { datapoint: event.datapoint, delivered: publish(event) };
   }
 
   private state(): object {
-    const { store, stream, users } = this.options;
+    const { store, stream, users, devices, automatic, writes, deviceFaults } = this.options;
     return {
       subscriptions: store.list().map((entry) => ({
         id: entry.record.id,
@@ -208,11 +226,21 @@ export class ControlApi {
         property_name: entry.record.property_name,
         is_suspended: entry.record.is_suspended,
         connected: stream.isConnected(entry.record.stream_key),
-        nextSeq: entry.nextSeq,
-        retained: entry.retained.length,
+        nextSeq: entry.log.nextSeq,
+        retained: entry.log.length,
+        // Behind nextSeq while the socket works through a replay or a burst.
+        sendCursor: stream.sendCursorOf(entry.record.stream_key) ?? null,
       })),
       sockets: stream.socketCount,
       tokens: users.validTokenCount,
+      fleet: {
+        devices: devices.list().length,
+        models: devices.kinds.map((kind) => ({ oem_model: kind.model.oemModel, devices: kind.devices.length, reportIntervalSec: kind.reportIntervalSec })),
+        naturalRate: Math.round(automatic.naturalRate * 1000) / 1000,
+      },
+      burstRemaining: automatic.pendingBurstEvents,
+      pendingAcks: writes.pendingAcks,
+      deviceFaults: deviceFaults.state(),
     };
   }
 
@@ -225,8 +253,25 @@ export class ControlApi {
       registered: device.registered,
       lat: device.lat,
       long: device.long,
-      values: Object.fromEntries(device.values),
+      values: this.options.devices.valuesOf(device),
     };
+  }
+
+  /**
+   * `GET /sim/subscriptions/{id}/events[?seq_start=N][&limit=N]`: the retained events from
+   * `seq_start` (default the oldest), at most `limit` (default all).
+   */
+  private retainedJson(entry: SubscriptionEntry, query: URLSearchParams): string[] {
+    const number = (name: string): number | undefined => {
+      const text = query.get(name);
+      if (text === null) return undefined;
+      if (!/^[0-9]{1,15}$/.test(text)) throw errorsString(422, `${name} must be a non-negative integer`);
+      return Number(text);
+    };
+    const seqStart = number('seq_start') ?? 0;
+    const limit = number('limit');
+    const from = Math.max(seqStart, entry.log.firstSeq);
+    return entry.log.jsonFrom(from, limit === undefined ? undefined : from + limit);
   }
 
   private subscriptionOr404(id: string): SubscriptionEntry {

@@ -1,7 +1,8 @@
 /**
  * The built-in scenario: three OEM models (a smart plug, a thermostat, an air purifier) with a
- * few devices each, covering every Ayla base type. Coordinates are real-looking places so
- * location events read naturally.
+ * few devices each, covering every Ayla base type, an input without acknowledgements
+ * (`child_lock`) and a read-only input (`firmware_channel`). Coordinates are real-looking
+ * places so location events read naturally.
  */
 import type { Scenario } from './scenario';
 
@@ -12,10 +13,12 @@ export const DEFAULT_SCENARIO: Scenario = deepFreeze<Scenario>({
       oemModel: 'smartplug-v2',
       model: 'AY008ESP1',
       productName: 'Smart Plug',
+      reportIntervalSec: 30,
       properties: [
         { name: 'outlet1', displayName: 'Outlet', baseType: 'boolean', direction: 'input', value: 1, behaviour: { kind: 'toggle' } },
         { name: 'led_brightness', displayName: 'LED brightness', baseType: 'integer', direction: 'input', value: 60, behaviour: { kind: 'static' } },
         { name: 'schedule', displayName: 'Schedule', baseType: 'string', direction: 'input', value: 'weekdays 07:00-22:00', behaviour: { kind: 'static' } },
+        { name: 'child_lock', displayName: 'Child lock', baseType: 'boolean', direction: 'input', value: 0, ackEnabled: false, behaviour: { kind: 'static' } },
         { name: 'power_w', displayName: 'Power (W)', baseType: 'decimal', direction: 'output', value: 42.5, behaviour: { kind: 'drift', min: 0, max: 1800, step: 15, decimals: 1 } },
         { name: 'energy_kwh', displayName: 'Energy (kWh)', baseType: 'decimal', direction: 'output', value: 12.804, behaviour: { kind: 'counter', step: 0.02, decimals: 3 } },
         {
@@ -37,10 +40,12 @@ export const DEFAULT_SCENARIO: Scenario = deepFreeze<Scenario>({
       oemModel: 'thermo-t100',
       model: 'AY008TST1',
       productName: 'Thermostat',
+      reportIntervalSec: 60,
       properties: [
         { name: 'target_temp', displayName: 'Target temperature', baseType: 'decimal', direction: 'input', value: 21, behaviour: { kind: 'static' } },
         { name: 'hvac_mode', displayName: 'Mode', baseType: 'string', direction: 'input', value: 'heat', behaviour: { kind: 'static' } },
         { name: 'fan_on', displayName: 'Fan', baseType: 'boolean', direction: 'input', value: 0, behaviour: { kind: 'static' } },
+        { name: 'firmware_channel', displayName: 'Firmware channel', baseType: 'string', direction: 'input', value: 'stable', readOnly: true, behaviour: { kind: 'static' } },
         { name: 'current_temp', displayName: 'Temperature', baseType: 'decimal', direction: 'output', value: 20.4, behaviour: { kind: 'drift', min: 14, max: 28, step: 0.2, decimals: 1 } },
         { name: 'humidity', displayName: 'Humidity (%)', baseType: 'integer', direction: 'output', value: 45, behaviour: { kind: 'drift', min: 25, max: 70, step: 1 } },
         {
@@ -62,6 +67,7 @@ export const DEFAULT_SCENARIO: Scenario = deepFreeze<Scenario>({
       oemModel: 'airpure-ap3',
       model: 'AY008APR1',
       productName: 'Air Purifier',
+      reportIntervalSec: 45,
       properties: [
         { name: 'power', displayName: 'Power', baseType: 'boolean', direction: 'input', value: 1, behaviour: { kind: 'static' } },
         { name: 'fan_speed', displayName: 'Fan speed', baseType: 'integer', direction: 'input', value: 2, behaviour: { kind: 'static' } },

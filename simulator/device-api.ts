@@ -1,105 +1,128 @@
 /**
- * Enough of Ayla's device service to drive events the way the real API does:
- * `GET /apiv1/devices`, `GET /apiv1/dsns/{dsn}/properties[/{name}]` and
- * `POST /apiv1/dsns/{dsn}/properties/{name}/datapoints`, which creates a datapoint event and,
- * after a short delay, the device's datapointack.
+ * Enough of Ayla's device service (docs/protocol.md §7) for device pickers, initial values and
+ * writes, behind `Authorization: auth_token …`:
+ * - `GET /apiv1/devices` (plain list, or Ayla's paginated answer with `paginated=true`),
+ *   `GET /apiv1/dsns/{dsn}`;
+ * - `GET /apiv1/dsns/{dsn}/properties` (`names[]=a&names[]=b` narrows), `…/properties/{name}`;
+ * - `POST …/properties/{name}/datapoints` (a write: see {@link DatapointWrites}) and
+ *   `GET …/properties/{name}/datapoints/{id}` (the written datapoint with its ack fields).
+ *
+ * Refusals, each `{"error": "…"}`: 401 without a valid token; 404 for an unknown DSN, property
+ * or datapoint; 422 for a missing value, a value that does not fit the base type, and a write
+ * to an `output` property (it reports from the device; the request is well-formed but cannot
+ * apply to it, which is also what earlier simulator versions answered); 403 for a write to a
+ * `read_only` input (a permission, like the 403 Ayla's API lists for datapoint creation).
+ * Injected faults (see {@link DeviceServiceFaults}) come before all of these.
  */
-import type { Clock } from './clock';
-import { coerceWrittenValue, type DeviceRegistry, type PropertyValue, type UnsequencedEvent, type VirtualDevice } from './devices';
-import { decodePathSegment, errorString, errorsString, objectField, readJsonBody, sendJson, type RoutedRequest } from './http-io';
+import type { DeviceServiceFaults } from './device-faults';
+import { loseAnswer, sendInjectedError } from './device-faults';
+import { deviceRecord, devicePage, orderedDevices, propertyRecord, wantsPagination } from './device-records';
+import type { DatapointWrites } from './device-writes';
+import type { DeviceRegistry, VirtualDevice } from './devices';
+import { decodePathSegment, errorString, readJsonBody, sendJson, type RoutedRequest } from './http-io';
 import type { ScenarioProperty } from './scenario';
 import type { UserService } from './user-service';
+import { coerceWrittenValue } from './values';
 
+const DEVICE_PATH = /^\/apiv1\/dsns\/([^/]+)$/;
 const PROPERTIES_PATH = /^\/apiv1\/dsns\/([^/]+)\/properties$/;
 const PROPERTY_PATH = /^\/apiv1\/dsns\/([^/]+)\/properties\/([^/]+)$/;
 const DATAPOINTS_PATH = /^\/apiv1\/dsns\/([^/]+)\/properties\/([^/]+)\/datapoints$/;
+const DATAPOINT_PATH = /^\/apiv1\/dsns\/([^/]+)\/properties\/([^/]+)\/datapoints\/([^/]+)$/;
 
 /** Options for {@link DeviceApi}. */
 export interface DeviceApiOptions {
   users: UserService;
   devices: DeviceRegistry;
-  publish: (event: UnsequencedEvent) => void;
-  /** Delay between a written datapoint and the device's ack, ms. */
-  ackDelayMs: number;
-  now: Clock;
+  writes: DatapointWrites;
+  faults: DeviceServiceFaults;
   log: (line: string) => void;
 }
 
-/** Routes for `/apiv1/…`, and the cloud-to-device write shared with the control API. */
+/** Routes for `/apiv1/…`. */
 export class DeviceApi {
-  private readonly ackTimers = new Set<NodeJS.Timeout>();
-
   constructor(private readonly options: DeviceApiOptions) {}
-
-  /**
-   * Writes a value from the cloud: stores it, publishes the datapoint event and, when the
-   * device is online and acknowledges this property, the datapointack after `ackDelayMs`.
-   *
-   * @returns the datapoint body (as the REST answer shows it).
-   */
-  writeFromCloud(device: VirtualDevice, property: ScenarioProperty, value: PropertyValue, userUuid: string): Record<string, unknown> {
-    const { devices, publish } = this.options;
-    const { event, datapointId } = devices.setValue(device, property, value, { userUuid });
-    publish(event);
-    if (devices.acknowledges(property) && device.connectionStatus === 'Online') {
-      const timer = setTimeout(() => {
-        this.ackTimers.delete(timer);
-        publish(devices.ackEvent(device, property, value, datapointId, userUuid));
-      }, this.options.ackDelayMs);
-      this.ackTimers.add(timer);
-    }
-    return event.datapoint as Record<string, unknown>;
-  }
-
-  /** Clears pending acknowledgements. */
-  close(): void {
-    for (const timer of this.ackTimers) clearTimeout(timer);
-    this.ackTimers.clear();
-  }
 
   /** Handles device-service paths; returns false for other paths. */
   async handle(request: RoutedRequest): Promise<boolean> {
     const { method, path, res, query } = request;
     if (!path.startsWith('/apiv1/')) return false;
-    const { users, devices } = this.options;
+    const { users, devices, writes, faults } = this.options;
+    const injected = faults.takeError();
+    if (injected) {
+      this.options.log(`device service: injected ${injected.status} for ${method} ${path}`);
+      sendInjectedError(res, injected);
+      return true;
+    }
 
     if (path === '/apiv1/devices' && method === 'GET') {
       users.authenticate(request.req);
-      sendJson(res, 200, devices.list().map((device) => devices.deviceRecord(device)));
+      const list = orderedDevices(devices, query);
+      sendJson(res, 200, wantsPagination(query) ? devicePage(list, query) : list.map((device) => deviceRecord(device)));
       return true;
     }
-    let match = PROPERTIES_PATH.exec(path);
-    if (match && method === 'GET') {
-      users.authenticate(request.req);
-      const device = this.deviceOr404(match[1]);
-      // Ayla filters with names[]=a&names[]=b.
-      const names = query.getAll('names[]');
-      const properties = device.model.properties.filter((property) => names.length === 0 || names.includes(property.name));
-      sendJson(res, 200, properties.map((property) => devices.propertyRecord(device, property)));
-      return true;
+    if (method === 'GET') {
+      let match = DEVICE_PATH.exec(path);
+      if (match) {
+        users.authenticate(request.req);
+        sendJson(res, 200, deviceRecord(this.deviceOr404(match[1])));
+        return true;
+      }
+      match = PROPERTIES_PATH.exec(path);
+      if (match) {
+        users.authenticate(request.req);
+        const device = this.deviceOr404(match[1]);
+        const names = query.getAll('names[]');
+        const properties = device.model.properties.filter((property) => names.length === 0 || names.includes(property.name));
+        sendJson(res, 200, properties.map((property) => propertyRecord(devices, device, property, writes.lastAck(device, property))));
+        return true;
+      }
+      match = PROPERTY_PATH.exec(path);
+      if (match) {
+        users.authenticate(request.req);
+        const device = this.deviceOr404(match[1]);
+        const property = this.propertyOr404(device, match[2]);
+        sendJson(res, 200, propertyRecord(devices, device, property, writes.lastAck(device, property)));
+        return true;
+      }
+      match = DATAPOINT_PATH.exec(path);
+      if (match) {
+        users.authenticate(request.req);
+        const device = this.deviceOr404(match[1]);
+        const property = this.propertyOr404(device, match[2]);
+        const datapoint = writes.find(device.dsn, property.name, decodePathSegment(match[3]));
+        if (!datapoint) throw errorString(404, 'Datapoint not found');
+        sendJson(res, 200, { datapoint });
+        return true;
+      }
+      return false;
     }
-    match = PROPERTY_PATH.exec(path);
-    if (match && method === 'GET') {
-      users.authenticate(request.req);
-      const device = this.deviceOr404(match[1]);
-      sendJson(res, 200, devices.propertyRecord(device, this.propertyOr404(device, match[2])));
-      return true;
-    }
-    match = DATAPOINTS_PATH.exec(path);
-    if (match && method === 'POST') {
-      const account = users.authenticate(request.req);
-      const device = this.deviceOr404(match[1]);
-      const property = this.propertyOr404(device, match[2]);
-      const body = objectField(await readJsonBody(request.req), 'datapoint');
-      if (!('value' in body)) throw errorsString(422, "value can't be blank");
-      if (property.direction === 'output') throw errorsString(422, `property ${property.name} is read only (from device)`);
-      const coerced = coerceWrittenValue(property, body.value);
-      if ('error' in coerced) throw errorsString(422, coerced.error);
-      this.options.log(`datapoint written: ${device.dsn}/${property.name}`);
-      sendJson(res, 201, { datapoint: { ...this.writeFromCloud(device, property, coerced.value, account.userUuid), generated_from: 'api' } });
-      return true;
-    }
-    return false;
+    const match = DATAPOINTS_PATH.exec(path);
+    if (!match || method !== 'POST') return false;
+    await this.write(request, match[1], match[2]);
+    return true;
+  }
+
+  private async write(request: RoutedRequest, dsnSegment: string, nameSegment: string): Promise<void> {
+    const { users, writes, faults } = this.options;
+    const account = users.authenticate(request.req);
+    const device = this.deviceOr404(dsnSegment);
+    const property = this.propertyOr404(device, nameSegment);
+    const wrapper = (await readJsonBody(request.req)).datapoint;
+    const body = wrapper !== null && typeof wrapper === 'object' && !Array.isArray(wrapper) ? (wrapper as Record<string, unknown>) : {};
+    if (body.value === undefined || body.value === null) throw errorString(422, "value can't be blank");
+    const metadata = body.metadata ?? {};
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw errorString(422, 'metadata must be an object');
+    if (property.direction === 'output') throw errorString(422, `Property ${property.name} is an output (from-device) property and cannot be written`);
+    if (property.readOnly) throw errorString(403, `Property ${property.name} is read-only`);
+    const coerced = coerceWrittenValue(property, body.value);
+    if ('error' in coerced) throw errorString(422, coerced.error);
+
+    const datapoint = writes.write(device, property, coerced.value, account.userUuid, metadata as Record<string, unknown>);
+    const lost = faults.takeLostAnswer();
+    this.options.log(`datapoint written: ${device.dsn}/${property.name}${lost ? ` (answer lost: ${lost})` : ''}`);
+    if (lost) return loseAnswer(request.res, lost);
+    sendJson(request.res, 201, { datapoint });
   }
 
   private deviceOr404(dsn: string): VirtualDevice {

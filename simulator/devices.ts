@@ -1,16 +1,21 @@
 /**
  * Virtual devices: their current state (connectivity, registration, location, property values)
- * and the DSS events describing changes to it (docs/protocol.md §6 shapes). Events built here carry
- * no `seq`: the router assigns one per stream key.
+ * and the DSS events describing changes to it (docs/protocol.md §6 shapes). Events built here
+ * carry no `seq`: the router assigns one per stream key.
+ *
+ * Built for fleets of tens of thousands: values live in arrays indexed by the property's
+ * position in its model, and every per-model lookup is computed once per model.
  */
 import type { EventMetadata, EventType } from '../nodes/lib/events';
 import { SIMULATED_OEM_ID } from './accounts';
 import { aylaTimestamp, type Clock } from './clock';
+import { DEFAULT_SCENARIO } from './default-scenario';
+import { generateFleet, FLEET_MODELS } from './fleet';
 import { randomUuid, type Random } from './prng';
-import type { PropertyBehaviour, Scenario, ScenarioModel, ScenarioProperty } from './scenario';
+import type { Scenario, ScenarioDevice, ScenarioModel, ScenarioProperty } from './scenario';
+import { eventValue, formatCoordinate, type PropertyValue } from './values';
 
-/** A property value as events carry it: booleans as 0/1. */
-export type PropertyValue = number | string;
+export type { PropertyValue } from './values';
 
 /** An event before the router gives it a `seq`: metadata plus one body. */
 export interface UnsequencedEvent {
@@ -20,10 +25,27 @@ export interface UnsequencedEvent {
 
 /** The all-zero user uuid Ayla puts on events caused by the device or the cloud itself. */
 export const SYSTEM_USER_UUID = '00000000-0000-0000-0000-000000000000';
+/** Mean seconds between automatic reports of a model that does not say. */
+export const DEFAULT_REPORT_INTERVAL_SEC = 60;
+/** First device key handed out (Ayla's numeric device ids). */
+const FIRST_DEVICE_KEY = 4_100_001;
+
+/** An OEM model as the registry uses it: lookups computed once, and its devices. */
+export interface DeviceKind {
+  readonly model: ScenarioModel;
+  /** Position of the model in the scenario (its template id is derived from it). */
+  readonly index: number;
+  readonly propertyIndex: ReadonlyMap<string, number>;
+  /** Properties that change on their own (not `static`). */
+  readonly changing: readonly ScenarioProperty[];
+  readonly reportIntervalSec: number;
+  readonly devices: VirtualDevice[];
+}
 
 /** One simulated device and its state. */
 export interface VirtualDevice {
   readonly dsn: string;
+  readonly kind: DeviceKind;
   readonly model: ScenarioModel;
   readonly productName: string;
   /** Ayla's numeric device key. */
@@ -35,152 +57,132 @@ export interface VirtualDevice {
   lat: number;
   long: number;
   ip: string;
-  readonly values: Map<string, PropertyValue>;
-  readonly valueUpdatedAtMs: Map<string, number>;
+  /** Current values, by property position in the model. */
+  readonly values: PropertyValue[];
+  /** When each value last changed, ms since epoch, by property position. */
+  readonly updatedAtMs: number[];
 }
 
-/**
- * Ayla's coordinate string: six decimals, positive values padded with a leading space
- * (`" 44.769500"`, `"-69.428300"`).
- */
-export function formatCoordinate(degrees: number): string {
-  const text = degrees.toFixed(6);
-  return degrees < 0 ? text : ` ${text}`;
+/** Options of {@link DeviceRegistry.setValue}. */
+export interface SetValueOptions {
+  datapointId?: string;
+  userUuid?: string;
+  echo?: boolean;
+  /** The datapoint's own metadata (key/value strings a writer attached). */
+  metadata?: Record<string, unknown>;
 }
 
-/** Normalises a scenario value to what events carry (booleans as 0/1). */
-function eventValue(property: ScenarioProperty, value: boolean | number | string): PropertyValue {
-  if (property.baseType === 'boolean') return value === true || value === 1 ? 1 : 0;
-  return value as PropertyValue;
-}
-
-/**
- * Converts a value written through the device API to the property's base type, as Ayla does
- * ("1", true and 1 are all a boolean 1).
- *
- * @returns the value, or an error message for a 422.
- */
-export function coerceWrittenValue(property: ScenarioProperty, raw: unknown): { value: PropertyValue } | { error: string } {
-  switch (property.baseType) {
-    case 'boolean': {
-      if (raw === true || raw === 1 || raw === '1' || raw === 'true') return { value: 1 };
-      if (raw === false || raw === 0 || raw === '0' || raw === 'false') return { value: 0 };
-      return { error: `value must be a boolean (0 or 1) for ${property.name}` };
-    }
-    case 'integer': {
-      const number = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof number === 'number' && Number.isInteger(number)) return { value: number };
-      return { error: `value must be an integer for ${property.name}` };
-    }
-    case 'decimal': {
-      const number = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof number === 'number' && Number.isFinite(number)) return { value: number };
-      return { error: `value must be a decimal number for ${property.name}` };
-    }
-    default:
-      if (typeof raw === 'string') return { value: raw };
-      if (typeof raw === 'number' || typeof raw === 'boolean') return { value: String(raw) };
-      return { error: `value must be a string for ${property.name}` };
-  }
-}
-
-function roundTo(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
-
-/**
- * The next automatic value of a property: small steps, within bounds, so a temperature drifts
- * rather than jumps. Returns undefined for properties that only change when written.
- */
-export function nextAutomaticValue(
-  property: ScenarioProperty,
-  current: PropertyValue,
-  random: Random,
-  dsn: string,
-): PropertyValue | undefined {
-  const behaviour: PropertyBehaviour = property.behaviour ?? { kind: 'static' };
-  switch (behaviour.kind) {
-    case 'static':
-      return undefined;
-    case 'toggle':
-      return current === 1 ? 0 : 1;
-    case 'drift': {
-      const decimals = property.baseType === 'integer' ? 0 : (behaviour.decimals ?? 2);
-      let next = Number(current) + (random() * 2 - 1) * behaviour.step;
-      next = Math.min(behaviour.max, Math.max(behaviour.min, next));
-      next = roundTo(next, decimals);
-      // A drift that rounds back to the same value would be no change; nudge by one unit.
-      if (next === current) next = roundTo(next + (next < behaviour.max ? 1 : -1) * 10 ** -decimals, decimals);
-      return next;
-    }
-    case 'counter': {
-      const decimals = property.baseType === 'integer' ? 0 : (behaviour.decimals ?? 2);
-      return roundTo(Number(current) + Math.max(10 ** -decimals, random() * behaviour.step), decimals);
-    }
-    case 'choice': {
-      const others = behaviour.values.filter((value) => value !== current);
-      return others.length > 0 ? others[Math.floor(random() * others.length)] : current;
-    }
-    case 'file':
-      return `https://files.example.com/ayla/${dsn}/${randomUuid(random)}.${behaviour.extension ?? 'bin'}`;
-  }
-}
-
-/** Every virtual device of a scenario, and the events describing their changes. */
+/** Every virtual device of a scenario (or a generated fleet), and the events describing their changes. */
 export class DeviceRegistry {
-  private readonly devices = new Map<string, VirtualDevice>();
+  private readonly byDsn = new Map<string, VirtualDevice>();
+  private readonly all: VirtualDevice[] = [];
+  private readonly sorted = new Map<string, readonly VirtualDevice[]>();
   readonly oemId: string;
+  readonly kinds: readonly DeviceKind[];
+  /** Told when a device comes Online (pending writes then get their acks). */
+  onOnline: (device: VirtualDevice) => void = () => undefined;
 
+  /**
+   * @param scenario - the models and devices; undefined = the built-in default scenario, or the
+   *   built-in fleet catalog when `fleetSize` is given.
+   * @param fleetSize - when given, the scenario's device lists are replaced by this many
+   *   generated devices over its models.
+   */
   constructor(
-    scenario: Scenario,
+    scenario: Scenario | undefined,
+    fleetSize: number | undefined,
     private readonly now: Clock,
     private readonly random: Random,
   ) {
-    this.oemId = scenario.oemId ?? SIMULATED_OEM_ID;
-    let key = 4_100_000;
+    const models = scenario?.models ?? (fleetSize !== undefined ? FLEET_MODELS : DEFAULT_SCENARIO.models);
+    this.oemId = scenario?.oemId ?? SIMULATED_OEM_ID;
+    this.kinds = models.map((model, index) => ({
+      model,
+      index,
+      propertyIndex: new Map(model.properties.map((property, position) => [property.name, position])),
+      changing: model.properties.filter((property) => (property.behaviour?.kind ?? 'static') !== 'static'),
+      reportIntervalSec: model.reportIntervalSec ?? DEFAULT_REPORT_INTERVAL_SEC,
+      devices: [],
+    }));
+    const kindOf = new Map(this.kinds.map((kind) => [kind.model, kind]));
     const startMs = now();
-    for (const model of scenario.models) {
-      for (const spec of model.devices) {
-        const values = new Map<string, PropertyValue>();
-        const updated = new Map<string, number>();
-        for (const property of model.properties) {
-          values.set(property.name, eventValue(property, spec.values?.[property.name] ?? property.value));
-          updated.set(property.name, startMs);
-        }
-        key += 1;
-        this.devices.set(spec.dsn, {
-          dsn: spec.dsn,
-          model,
-          productName: spec.productName ?? model.productName ?? model.oemModel,
-          key,
-          connectionStatus: spec.connectionStatus ?? 'Online',
-          connectedAtMs: startMs,
-          registered: spec.registered ?? true,
-          registrationType: spec.registrationType ?? 'AP-Mode',
-          lat: spec.lat,
-          long: spec.long,
-          ip: spec.ip ?? '192.0.2.1',
-          values,
-          valueUpdatedAtMs: updated,
-        });
-      }
+    if (fleetSize === undefined) {
+      for (const kind of this.kinds) for (const spec of kind.model.devices) this.add(kind, spec, startMs);
+    } else {
+      for (const { model, spec } of generateFleet(models, fleetSize, random)) this.add(kindOf.get(model) as DeviceKind, spec, startMs);
     }
   }
 
-  /** All devices, in scenario order. */
-  list(): VirtualDevice[] {
-    return [...this.devices.values()];
+  private add(kind: DeviceKind, spec: ScenarioDevice, startMs: number): void {
+    const properties = kind.model.properties;
+    const device: VirtualDevice = {
+      dsn: spec.dsn,
+      kind,
+      model: kind.model,
+      productName: spec.productName ?? kind.model.productName ?? kind.model.oemModel,
+      key: FIRST_DEVICE_KEY + this.all.length,
+      connectionStatus: spec.connectionStatus ?? 'Online',
+      connectedAtMs: startMs,
+      registered: spec.registered ?? true,
+      registrationType: spec.registrationType ?? 'AP-Mode',
+      lat: spec.lat,
+      long: spec.long,
+      ip: spec.ip ?? '192.0.2.1',
+      values: properties.map((property) => eventValue(property, spec.values?.[property.name] ?? property.value)),
+      updatedAtMs: properties.map(() => startMs),
+    };
+    this.byDsn.set(device.dsn, device);
+    this.all.push(device);
+    kind.devices.push(device);
+  }
+
+  /** All devices, in scenario (or generation) order. Not a copy: do not change it. */
+  list(): readonly VirtualDevice[] {
+    return this.all;
+  }
+
+  /** All devices ordered by `dsn` or `product_name` (ties by dsn), computed once per key. */
+  sortedBy(key: 'dsn' | 'product_name'): readonly VirtualDevice[] {
+    let sorted = this.sorted.get(key);
+    if (!sorted) {
+      const text = (device: VirtualDevice) => (key === 'dsn' ? device.dsn : device.productName);
+      sorted = [...this.all].sort((a, b) => compareText(text(a), text(b)) || compareText(a.dsn, b.dsn));
+      this.sorted.set(key, sorted);
+    }
+    return sorted;
   }
 
   /** The device with this DSN, if any. */
   get(dsn: string): VirtualDevice | undefined {
-    return this.devices.get(dsn);
+    return this.byDsn.get(dsn);
   }
 
   /** The property definition of a device, if it has one by that name. */
   propertyOf(device: VirtualDevice, name: string): ScenarioProperty | undefined {
-    return device.model.properties.find((property) => property.name === name);
+    const position = device.kind.propertyIndex.get(name);
+    return position === undefined ? undefined : device.model.properties[position];
+  }
+
+  /** The current value of a device's property. */
+  valueOf(device: VirtualDevice, property: ScenarioProperty): PropertyValue {
+    return device.values[this.positionOf(device, property)];
+  }
+
+  /** When a device's property last changed, ms since epoch. */
+  updatedAtOf(device: VirtualDevice, property: ScenarioProperty): number {
+    return device.updatedAtMs[this.positionOf(device, property)];
+  }
+
+  /** Stores a value without describing it (for injected events the device follows). */
+  storeValue(device: VirtualDevice, property: ScenarioProperty, value: PropertyValue): void {
+    const position = this.positionOf(device, property);
+    device.values[position] = value;
+    device.updatedAtMs[position] = this.now();
+  }
+
+  /** The values of a device by property name (for `/sim/devices`). */
+  valuesOf(device: VirtualDevice): Record<string, PropertyValue> {
+    return Object.fromEntries(device.model.properties.map((property, position) => [property.name, device.values[position]]));
   }
 
   /** Metadata for an event about `device` (and `property` for datapoint events). */
@@ -200,17 +202,10 @@ export class DeviceRegistry {
   }
 
   /** Stores a new property value and describes it as a datapoint event. */
-  setValue(
-    device: VirtualDevice,
-    property: ScenarioProperty,
-    value: PropertyValue,
-    options: { datapointId?: string; userUuid?: string; echo?: boolean } = {},
-  ): { event: UnsequencedEvent; datapointId: string } {
-    const nowMs = this.now();
-    device.values.set(property.name, value);
-    device.valueUpdatedAtMs.set(property.name, nowMs);
+  setValue(device: VirtualDevice, property: ScenarioProperty, value: PropertyValue, options: SetValueOptions = {}): { event: UnsequencedEvent; datapointId: string } {
+    this.storeValue(device, property, value);
     const datapointId = options.datapointId ?? randomUuid(this.random);
-    const at = aylaTimestamp(nowMs);
+    const at = aylaTimestamp(this.now());
     return {
       datapointId,
       event: {
@@ -224,39 +219,50 @@ export class DeviceRegistry {
           echo: options.echo ?? false,
           closed: false,
           value,
-          metadata: {},
+          metadata: options.metadata ?? {},
         },
       },
     };
   }
 
-  /** The device's acknowledgement of a written value (body under `datapoint`, as Ayla documents). */
-  ackEvent(device: VirtualDevice, property: ScenarioProperty, value: PropertyValue, datapointId: string, userUuid: string): UnsequencedEvent {
-    const at = aylaTimestamp(this.now());
+  /**
+   * The device's acknowledgement of a written datapoint (body under `datapoint`, as Ayla
+   * documents): the datapoint as written plus `ack_status`, `ack_message`, `ack_id`, `acked_at`.
+   */
+  ackEvent(device: VirtualDevice, property: ScenarioProperty, datapoint: Record<string, unknown>, ack: { status: number; message: number; ackedAtMs: number }): UnsequencedEvent {
+    const at = aylaTimestamp(ack.ackedAtMs);
     return {
       metadata: this.metadataFor(device, 'datapointack', property),
       datapoint: {
-        id: datapointId,
+        id: datapoint.id,
         created_at_from_device: null,
         updated_at: at,
-        created_at: at,
-        user_uuid: userUuid,
+        created_at: datapoint.created_at,
+        user_uuid: datapoint.user_uuid,
         echo: false,
         closed: false,
-        value,
-        ack_message: 0,
-        ack_status: 200,
+        value: datapoint.value,
+        ack_message: ack.message,
+        ack_status: ack.status,
         ack_id: randomUuid(this.random),
         acked_at: at,
-        metadata: {},
+        metadata: datapoint.metadata ?? {},
       },
     };
   }
 
+  /** Changes connectivity without describing it (for injected events the device follows). */
+  storeConnectivity(device: VirtualDevice, status: string): void {
+    const wasOnline = device.connectionStatus === 'Online';
+    device.connectionStatus = status;
+    if (status !== 'Online' || wasOnline) return;
+    device.connectedAtMs = this.now();
+    this.onOnline(device);
+  }
+
   /** Changes connectivity and describes it. */
   setConnectivity(device: VirtualDevice, status: string): UnsequencedEvent {
-    device.connectionStatus = status;
-    if (status === 'Online') device.connectedAtMs = this.now();
+    this.storeConnectivity(device, status);
     return {
       metadata: this.metadataFor(device, 'connectivity'),
       connection: { event_time: aylaTimestamp(this.now()), user_uuid: SYSTEM_USER_UUID, status },
@@ -298,63 +304,19 @@ export class DeviceRegistry {
     return { metadata: this.metadataFor(device, 'registration'), registration_event: body };
   }
 
-  /** `GET /apiv1/devices` record. */
-  deviceRecord(device: VirtualDevice): object {
-    return {
-      device: {
-        product_name: device.productName,
-        model: device.model.model ?? 'AY008SIM1',
-        dsn: device.dsn,
-        oem_model: device.model.oemModel,
-        sw_version: 'ADA 1.9.2-sim',
-        template_id: 1000 + this.list().findIndex((candidate) => candidate.model === device.model),
-        mac: device.dsn.slice(-12).toLowerCase().padStart(12, '0'),
-        lan_ip: '192.168.1.' + String(device.key % 200 + 20),
-        connected_at: aylaTimestamp(device.connectedAtMs),
-        key: device.key,
-        lan_enabled: false,
-        has_properties: true,
-        product_class: null,
-        connection_status: device.connectionStatus,
-        lat: formatCoordinate(device.lat).trim(),
-        lng: formatCoordinate(device.long).trim(),
-        locality: null,
-        device_type: 'Wifi',
-      },
-    };
-  }
-
-  /** `GET /apiv1/dsns/{dsn}/properties` record. */
-  propertyRecord(device: VirtualDevice, property: ScenarioProperty): object {
-    const index = device.model.properties.indexOf(property);
-    return {
-      property: {
-        type: 'Property',
-        name: property.name,
-        base_type: property.baseType,
-        read_only: property.direction === 'output',
-        direction: property.direction,
-        scope: 'user',
-        data_updated_at: aylaTimestamp(device.valueUpdatedAtMs.get(property.name) ?? this.now()),
-        key: device.key * 100 + index,
-        device_key: device.key,
-        product_name: device.productName,
-        track_only_changes: false,
-        display_name: property.displayName ?? property.name,
-        host_sw_version: false,
-        time_series: false,
-        derived: false,
-        app_type: null,
-        recipe: null,
-        value: device.values.get(property.name) ?? null,
-        ack_enabled: this.acknowledges(property),
-        retention_days: 30,
-      },
-    };
-  }
-
-  /** Whether the device sends datapointack events for writes to this property. */
+  /** Whether the device sends datapointack events for writes to this property (default: inputs do). */
   acknowledges(property: ScenarioProperty): boolean {
     return property.ackEnabled ?? property.direction === 'input';
   }
+
+  private positionOf(device: VirtualDevice, property: ScenarioProperty): number {
+    const position = device.kind.propertyIndex.get(property.name);
+    if (position === undefined) throw new Error(`${device.dsn} has no property ${property.name}`);
+    return position;
+  }
+}
+
+/** Plain code-unit order: stable across locales, which `localeCompare` is not. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -5,9 +5,10 @@
  */
 import { datapointBody, isEventType, validateEvent, type EventType } from '../nodes/lib/events';
 import { aylaTimestamp, type Clock } from './clock';
-import { SYSTEM_USER_UUID, type DeviceRegistry, type UnsequencedEvent } from './devices';
+import { SYSTEM_USER_UUID, type DeviceRegistry, type UnsequencedEvent, type VirtualDevice } from './devices';
 import { errorsString } from './http-io';
 import { randomUuid, type Random } from './prng';
+import type { ScenarioProperty } from './scenario';
 
 /** The body key each event type uses (datapointack under `datapoint`, as Ayla documents). */
 const BODY_KEY: Record<EventType, string> = {
@@ -69,7 +70,7 @@ export function completeEvent(input: Record<string, unknown>, context: Completio
       metadata: {},
     };
     if (eventType === 'datapointack') Object.assign(defaults, { ack_message: 0, ack_status: 200, ack_id: randomUuid(random), acked_at: at });
-    if (device && property && given && !('value' in given)) defaults.value = device.values.get(property.name);
+    if (device && property && given && !('value' in given)) defaults.value = devices.valueOf(device, property);
     event[bodyKey] = { ...defaults, ...given };
   } else if (eventType === 'connectivity') {
     event[bodyKey] = { event_time: at, user_uuid: SYSTEM_USER_UUID, status: device?.connectionStatus ?? 'Online', ...given };
@@ -86,23 +87,18 @@ export function completeEvent(input: Record<string, unknown>, context: Completio
       throw errorsString(422, (error as Error).message);
     }
   }
-  if (device) followEvent(event, eventType, device.dsn, context, property?.name);
+  if (device) followEvent(event, eventType, device, property, devices);
   return event;
 }
 
 /** Keeps the device's state in line with an injected event it can understand. */
-function followEvent(event: UnsequencedEvent, eventType: EventType, dsn: string, context: CompletionContext, propertyName?: string): void {
-  const device = context.devices.get(dsn);
-  if (!device) return;
-  if ((eventType === 'datapoint' || eventType === 'datapointack') && propertyName !== undefined) {
+function followEvent(event: UnsequencedEvent, eventType: EventType, device: VirtualDevice, property: ScenarioProperty | undefined, devices: DeviceRegistry): void {
+  if ((eventType === 'datapoint' || eventType === 'datapointack') && property !== undefined) {
     const body = datapointBody(event as never);
-    if (body && (typeof body.value === 'number' || typeof body.value === 'string')) {
-      device.values.set(propertyName, body.value);
-      device.valueUpdatedAtMs.set(propertyName, context.now());
-    }
+    if (body && (typeof body.value === 'number' || typeof body.value === 'string')) devices.storeValue(device, property, body.value);
   } else if (eventType === 'connectivity') {
     const status = asObject(event.connection)?.status;
-    if (typeof status === 'string') device.connectionStatus = status;
+    if (typeof status === 'string') devices.storeConnectivity(device, status);
   } else if (eventType === 'registration') {
     const registered = asObject(event.registration_event)?.registered;
     if (typeof registered === 'boolean') device.registered = registered;

@@ -99,7 +99,11 @@ export function decodePathSegment(segment: string): string {
 
 /** Sends `body` as compact JSON with `status`. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+/** Sends text that already is JSON (assembled from stored JSON without parsing it again). */
+export function sendJsonText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text, 'utf8'),

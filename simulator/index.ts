@@ -4,7 +4,7 @@
  *
  * ```ts
  * const sim = await startSimulator({ rate: 0 });
- * // sim.userUrl, sim.apiUrl, sim.streamUrl, sim.account ...
+ * // sim.userUrl, sim.apiUrl, sim.deviceUrl, sim.streamUrl, sim.account ...
  * await sim.close();
  * ```
  */
@@ -16,9 +16,23 @@ import { SimulatorServer } from './server';
 import type { DuplicateSocketPolicy } from './stream';
 
 export { DEMO_ACCOUNT, LIMITED_ACCOUNT, type DemoAccount };
+export { ACCESS_RULE_ROLES, type OemAccessRule } from './access-rules';
 export { DEFAULT_SCENARIO } from './default-scenario';
+export { DEVICE_ERROR_STATUSES, LOST_ANSWER_MODES, type DeviceErrorStatus, type LostAnswerMode } from './device-faults';
+export { DEFAULT_DEVICES_PER_PAGE, MAX_DEVICES_PER_PAGE } from './device-records';
+export { ACK_MESSAGE_FAILURE, ACK_MESSAGE_SUCCESS, ACK_STATUS_FAILURE, ACK_STATUS_SUCCESS } from './device-writes';
 export { MALFORMED_KINDS, type MalformedKind } from './faults';
-export { ScenarioError, type Scenario, type ScenarioDevice, type ScenarioModel, type ScenarioProperty, type PropertyBehaviour } from './scenario';
+export { FLEET_MODELS, fleetDsn } from './fleet';
+export {
+  ScenarioError,
+  type PropertyBehaviour,
+  type Scenario,
+  type ScenarioApplication,
+  type ScenarioDevice,
+  type ScenarioModel,
+  type ScenarioProperty,
+  type ScenarioUser,
+} from './scenario';
 export { CLOSE_MISSED_HEARTBEATS, CLOSE_REPLACED, CLOSE_SEQ_END, type DuplicateSocketPolicy } from './stream';
 export { ACCOUNT_LOCK_MS, FAILED_SIGN_INS_BEFORE_LOCK } from './user-service';
 
@@ -32,22 +46,42 @@ export interface SimulatorOptions {
   heartbeatMs?: number;
   /** Unanswered heartbeats in a row before a socket is closed (code 4001); default 2. */
   missedHeartbeats?: number;
-  /** Automatic events per second across all devices; default 1; 0 = none. */
+  /**
+   * Interval of `1|X` keep-alives on mobile streams, ms; default 0 = none (some published
+   * Ayla collectors fail on them, so they are opt-in).
+   */
+  keepAliveMs?: number;
+  /**
+   * Automatic events per second across all devices (0 to 100,000); default 1; 0 = none. Shared
+   * out in proportion to 1 / each model's `reportIntervalSec` (see `GET /sim/state`'s `naturalRate`).
+   */
   rate?: number;
-  /** Seed of the value generator; default random. Same seed, same values. */
+  /** Seed of the value generator; default random. Same seed, same devices, values and acks. */
   seed?: number;
-  /** Events kept per stream key for replay; default 10000. */
+  /** Events kept per stream key for replay (1 to 10,000,000); default 10000. Memory: about 0.5 KB per event. */
   retention?: number;
+  /**
+   * Generate this many devices (1 to 1,000,000) instead of the scenario's device lists, over the
+   * scenario's models or, without `scenario`, the built-in fleet catalog; default: none.
+   */
+  devices?: number;
   /** Access-token lifetime, seconds; default 86400. */
   tokenTtlSec?: number;
-  /** Path to a scenario JSON file, or a scenario object; default the built-in one. */
+  /**
+   * Path to a scenario JSON file, or a scenario object (models and devices, extra applications
+   * and users); default the built-in one (the fleet catalog with `devices`).
+   */
   scenario?: string | Scenario;
   /** Receives one line per notable thing; default: nothing is logged. Never receives secrets. */
   log?: (line: string) => void;
   /** Clock for token expiry and the account lock, ms since epoch; default `Date.now`. For tests. */
   now?: Clock;
-  /** Delay between a written datapoint and its datapointack, ms; default 250. */
+  /** Delay between a written datapoint reaching the (online) device and its datapointack, ms; default 250. */
   ackDelayMs?: number;
+  /** Share of acks reporting a failure (`ack_status` 500), 0..1; default 0. Deterministic for a seed. */
+  ackFailureRate?: number;
+  /** Share of writes the device never acknowledges, 0..1; default 0. Deterministic for a seed. */
+  ackDropRate?: number;
   /** A second socket on a key: `replace` (default, old one closed with 4000) or `refuse` (409). */
   duplicateSockets?: DuplicateSocketPolicy;
 }
@@ -58,10 +92,12 @@ export interface RunningSimulator {
   url: string;
   /** `ws://127.0.0.1:PORT/stream` */
   streamUrl: string;
-  /** DSS REST and device-service base (same as `url`). */
+  /** DSS REST base (same as `url`). */
   apiUrl: string;
   /** User-service base (same as `url`). */
   userUrl: string;
+  /** Device-service base, `/apiv1/…` (same as `url`). */
+  deviceUrl: string;
   port: number;
   /** The built-in demo account (all five event types allowed). */
   account: DemoAccount;
@@ -75,10 +111,13 @@ export const SIMULATOR_DEFAULTS = Object.freeze({
   port: 0,
   heartbeatMs: 30_000,
   missedHeartbeats: 2,
+  keepAliveMs: 0,
   rate: 1,
   retention: 10_000,
   tokenTtlSec: 86_400,
   ackDelayMs: 250,
+  ackFailureRate: 0,
+  ackDropRate: 0,
 });
 
 function checkNumber(name: string, value: number, min: number, max: number, integer: boolean): number {
@@ -109,14 +148,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     port: checkNumber('port', options.port ?? defaults.port, 0, 65535, true),
     heartbeatMs: checkNumber('heartbeatMs', options.heartbeatMs ?? defaults.heartbeatMs, 10, 86_400_000, true),
     missedHeartbeats: checkNumber('missedHeartbeats', options.missedHeartbeats ?? defaults.missedHeartbeats, 1, 1000, true),
-    rate: checkNumber('rate', options.rate ?? defaults.rate, 0, 10_000, false),
+    keepAliveMs: checkNumber('keepAliveMs', options.keepAliveMs ?? defaults.keepAliveMs, 0, 86_400_000, true),
+    rate: checkNumber('rate', options.rate ?? defaults.rate, 0, 100_000, false),
     seed: checkNumber('seed', options.seed ?? randomInt(0, 2 ** 31), -(2 ** 53), 2 ** 53, true),
     retention: checkNumber('retention', options.retention ?? defaults.retention, 1, 10_000_000, true),
     tokenTtlSec: checkNumber('tokenTtlSec', options.tokenTtlSec ?? defaults.tokenTtlSec, 1, 10 * 365 * 86_400, true),
-    scenario: loadScenario(options.scenario),
+    scenario: options.scenario === undefined ? undefined : loadScenario(options.scenario),
+    devices: options.devices === undefined ? undefined : checkNumber('devices', options.devices, 1, 1_000_000, true),
     log: options.log ?? (() => undefined),
     now: options.now ?? Date.now,
     ackDelayMs: checkNumber('ackDelayMs', options.ackDelayMs ?? defaults.ackDelayMs, 0, 600_000, true),
+    ackFailureRate: checkNumber('ackFailureRate', options.ackFailureRate ?? defaults.ackFailureRate, 0, 1, false),
+    ackDropRate: checkNumber('ackDropRate', options.ackDropRate ?? defaults.ackDropRate, 0, 1, false),
     duplicateSockets: options.duplicateSockets ?? 'replace',
   });
   const port = await server.listen();
@@ -126,6 +169,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     streamUrl: `ws://${urlHost(host)}:${port}/stream`,
     apiUrl: url,
     userUrl: url,
+    deviceUrl: url,
     port,
     account: { ...DEMO_ACCOUNT },
     close: () => server.close(),

@@ -1,9 +1,10 @@
 /**
- * Scenarios: the OEM models, their properties and their virtual devices, as data. A scenario is
- * a JSON file (`--scenario path.json`) or an object; {@link DEFAULT_SCENARIO} is built in.
+ * Scenarios: the OEM models, their properties and their virtual devices, plus extra
+ * applications and users, as data. A scenario is a JSON file (`--scenario path.json`) or an
+ * object; {@link DEFAULT_SCENARIO} is built in.
  */
 import { readFileSync } from 'node:fs';
-import { BASE_TYPES, REGISTRATION_TYPES, type BaseType } from '../nodes/lib/events';
+import { BASE_TYPES, EVENT_TYPES, REGISTRATION_TYPES, type BaseType, type EventType } from '../nodes/lib/events';
 import { DEFAULT_SCENARIO } from './default-scenario';
 
 /** How a property changes when the simulator generates automatic events. */
@@ -35,6 +36,8 @@ export interface ScenarioProperty {
   behaviour?: PropertyBehaviour;
   /** Whether the device acknowledges writes (datapointack events); default true for inputs. */
   ackEnabled?: boolean;
+  /** An input the cloud refuses to write (403), as Ayla's `read_only` flag; default false. */
+  readOnly?: boolean;
 }
 
 /** One virtual device. */
@@ -60,16 +63,52 @@ export interface ScenarioModel {
   /** Ayla's hardware model string, e.g. `AY001MUS1`. */
   model?: string;
   productName?: string;
+  /** Firmware string shown as `sw_version`; default `ADA 1.9.2-sim`. */
+  swVersion?: string;
+  /**
+   * Mean seconds between two automatic reports of one device of this model; default 60. Only
+   * relative: automatic events are shared out in proportion to 1 / interval (see `rate`).
+   */
+  reportIntervalSec?: number;
+  /** Share of generated fleets (`devices: N`) made of this model, relative to the others'; default 1. */
+  fleetWeight?: number;
   properties: ScenarioProperty[];
   devices: ScenarioDevice[];
 }
 
-/** Everything the simulated cloud knows about devices. */
+/** An application clients may sign in through, besides the demo one. */
+export interface ScenarioApplication {
+  appId: string;
+  appSecret: string;
+}
+
+/** A user account besides the built-in demo and limited ones. */
+export interface ScenarioUser {
+  email: string;
+  password: string;
+  /** Ayla role; default `OEM::Admin`. Access rules are per role. */
+  role?: string;
+  /** Event types the role may subscribe to (added to the role's access rules); default none. */
+  allowedTypes?: EventType[];
+  firstname?: string;
+  lastname?: string;
+  /** The user's uuid (on events it causes and in its profile); default a generated one. */
+  uuid?: string;
+}
+
+/** Everything the simulated cloud knows about devices, applications and users. */
 export interface Scenario {
   /** Shown as `oem_id` in events; default the simulator's OEM. */
   oemId?: string;
   models: ScenarioModel[];
+  /** Extra applications; the demo application always works. */
+  applications?: ScenarioApplication[];
+  /** Extra users; the demo and limited accounts always exist. */
+  users?: ScenarioUser[];
 }
+
+/** E-mail addresses the built-in accounts use, which scenario users cannot take. */
+const RESERVED_EMAILS = ['demo@example.com', 'limited@example.com'];
 
 /** A scenario that cannot be used; the message names the offending field. */
 export class ScenarioError extends Error {
@@ -114,6 +153,9 @@ export function validateScenario(data: unknown): Scenario {
     check(typeof model.oemModel === 'string' && model.oemModel !== '', `${at}.oemModel must be a non-empty string`);
     check(Array.isArray(model.properties), `${at}.properties must be an array`);
     check(Array.isArray(model.devices), `${at}.devices must be an array`);
+    check(model.reportIntervalSec === undefined || (Number.isFinite(model.reportIntervalSec) && model.reportIntervalSec > 0), `${at}.reportIntervalSec must be a positive number`);
+    check(model.fleetWeight === undefined || (Number.isFinite(model.fleetWeight) && model.fleetWeight >= 0), `${at}.fleetWeight must be a non-negative number`);
+    check(model.swVersion === undefined || typeof model.swVersion === 'string', `${at}.swVersion must be a string`);
     const names = new Set<string>();
     model.properties.forEach((property, p) => {
       const pat = `${at}.properties[${p}]`;
@@ -123,6 +165,8 @@ export function validateScenario(data: unknown): Scenario {
       check((BASE_TYPES as readonly string[]).includes(property.baseType), `${pat}.baseType must be one of ${BASE_TYPES.join(', ')}`);
       check(property.direction === 'input' || property.direction === 'output', `${pat}.direction must be "input" or "output"`);
       checkValue(`${pat}.value`, property.baseType, property.value);
+      check(property.ackEnabled === undefined || typeof property.ackEnabled === 'boolean', `${pat}.ackEnabled must be true or false`);
+      check(property.readOnly === undefined || typeof property.readOnly === 'boolean', `${pat}.readOnly must be true or false`);
     });
     model.devices.forEach((device, d) => {
       const dat = `${at}.devices[${d}]`;
@@ -141,7 +185,33 @@ export function validateScenario(data: unknown): Scenario {
       }
     });
   });
+  validateAccounts(scenario);
   return scenario;
+}
+
+function validateAccounts(scenario: Scenario): void {
+  check(scenario.applications === undefined || Array.isArray(scenario.applications), '"applications" must be an array');
+  (scenario.applications ?? []).forEach((application, a) => {
+    const at = `applications[${a}]`;
+    check(typeof application.appId === 'string' && application.appId !== '', `${at}.appId must be a non-empty string`);
+    check(typeof application.appSecret === 'string' && application.appSecret !== '', `${at}.appSecret must be a non-empty string`);
+  });
+  check(scenario.users === undefined || Array.isArray(scenario.users), '"users" must be an array');
+  const emails = new Set(RESERVED_EMAILS);
+  (scenario.users ?? []).forEach((user, u) => {
+    const at = `users[${u}]`;
+    check(typeof user.email === 'string' && /^[^@\s]+@[^@\s]+$/.test(user.email), `${at}.email must be an e-mail address`);
+    const email = user.email.trim().toLowerCase();
+    check(!emails.has(email), `${at}.email "${email}" is taken`);
+    emails.add(email);
+    check(typeof user.password === 'string' && user.password !== '', `${at}.password must be a non-empty string`);
+    check(user.role === undefined || (typeof user.role === 'string' && user.role !== ''), `${at}.role must be a non-empty string`);
+    check(
+      user.allowedTypes === undefined || (Array.isArray(user.allowedTypes) && user.allowedTypes.every((type) => (EVENT_TYPES as readonly string[]).includes(type))),
+      `${at}.allowedTypes must be a list of ${EVENT_TYPES.join(', ')}`,
+    );
+    for (const key of ['firstname', 'lastname', 'uuid'] as const) check(user[key] === undefined || typeof user[key] === 'string', `${at}.${key} must be a string`);
+  });
 }
 
 /**

@@ -4,11 +4,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { builtInAccounts } from './accounts';
+import { AccessRules } from './access-rules';
+import { accountsWith, DEMO_APPLICATION } from './accounts';
 import { AutomaticEvents } from './automation';
 import type { Clock } from './clock';
 import { ControlApi } from './control';
 import { DeviceApi } from './device-api';
+import { DeviceServiceFaults } from './device-faults';
+import { DatapointWrites } from './device-writes';
 import { DeviceRegistry, type UnsequencedEvent } from './devices';
 import { DssApi } from './dss-api';
 import { acceptsJson, errorString, HttpError, parseRequestUrl, sendJson, type RoutedRequest } from './http-io';
@@ -24,16 +27,25 @@ export interface ResolvedSimulatorOptions {
   port: number;
   heartbeatMs: number;
   missedHeartbeats: number;
+  keepAliveMs: number;
   rate: number;
   seed: number;
   retention: number;
   tokenTtlSec: number;
-  scenario: Scenario;
+  /** Undefined = the built-in scenario (or fleet catalog when `devices` is set). */
+  scenario: Scenario | undefined;
+  /** Generated fleet size; undefined = the scenario's own devices. */
+  devices: number | undefined;
   log: (line: string) => void;
   now: Clock;
   ackDelayMs: number;
+  ackFailureRate: number;
+  ackDropRate: number;
   duplicateSockets: DuplicateSocketPolicy;
 }
+
+/** Mixed into the seed for the device side's draws, so writes never shift automatic values. */
+const ACK_RANDOM_SALT = 0x5eed_ac4;
 
 type RouteHandler = (request: RoutedRequest) => Promise<boolean>;
 
@@ -42,36 +54,53 @@ export class SimulatorServer {
   private readonly http: Server;
   private readonly stream: StreamServer;
   private readonly automatic: AutomaticEvents;
-  private readonly deviceApi: DeviceApi;
+  private readonly writes: DatapointWrites;
   private readonly routes: RouteHandler[];
   private restartTimer: NodeJS.Timeout | null = null;
   private boundPort = 0;
   private closed = false;
 
   constructor(private readonly options: ResolvedSimulatorOptions) {
-    const { now, log } = options;
+    const { now, log, scenario } = options;
     const random = mulberry32(options.seed);
-    const accounts = builtInAccounts();
-    const devices = new DeviceRegistry(options.scenario, now, random);
-    const users = new UserService({ accounts, tokenTtlSec: options.tokenTtlSec, now, log });
-    const store = new SubscriptionStore({ oemId: devices.oemId, retention: options.retention, now, log });
+    const applications = [DEMO_APPLICATION, ...(scenario?.applications ?? [])];
+    const accounts = accountsWith(scenario?.users ?? [], scenario?.applications?.[0] ?? DEMO_APPLICATION);
+    const devices = new DeviceRegistry(scenario, options.devices, now, random);
+    const startedAtMs = now();
+    const users = new UserService({ accounts, applications, oemId: devices.oemId, createdAtMs: startedAtMs, tokenTtlSec: options.tokenTtlSec, now, log });
+    const accessRules = new AccessRules({ oemId: devices.oemId, accounts, now });
+    const store = new SubscriptionStore({ oemId: devices.oemId, retention: options.retention, accessRules, now, log });
     this.stream = new StreamServer({
       store,
       heartbeatMs: options.heartbeatMs,
       missedHeartbeats: options.missedHeartbeats,
+      keepAliveMs: options.keepAliveMs,
       duplicateSockets: options.duplicateSockets,
       log,
     });
     const publish = (event: UnsequencedEvent) => store.publish(event);
     this.automatic = new AutomaticEvents({ devices, rate: options.rate, random, publish });
-    this.deviceApi = new DeviceApi({ users, devices, publish, ackDelayMs: options.ackDelayMs, now, log });
-    const dssApi = new DssApi({ users, store, stream: this.stream, accounts, startedAtMs: now() });
+    this.writes = new DatapointWrites({
+      devices,
+      publish,
+      ackDelayMs: options.ackDelayMs,
+      ackFailureRate: options.ackFailureRate,
+      ackDropRate: options.ackDropRate,
+      random: mulberry32(options.seed ^ ACK_RANDOM_SALT),
+      now,
+      log,
+    });
+    devices.onOnline = (device) => this.writes.deviceOnline(device);
+    const deviceFaults = new DeviceServiceFaults();
+    const deviceApi = new DeviceApi({ users, devices, writes: this.writes, faults: deviceFaults, log });
+    const dssApi = new DssApi({ users, store, stream: this.stream, accessRules });
     const control = new ControlApi({
       users,
       store,
       stream: this.stream,
       devices,
-      deviceApi: this.deviceApi,
+      writes: this.writes,
+      deviceFaults,
       automatic: this.automatic,
       publish,
       restart: (downMs) => this.restart(downMs),
@@ -81,7 +110,7 @@ export class SimulatorServer {
     this.routes = [
       (request) => users.handle(request),
       (request) => dssApi.handle(request),
-      (request) => this.deviceApi.handle(request),
+      (request) => deviceApi.handle(request),
       (request) => control.handle(request),
     ];
     this.http = createServer((req, res) => void this.onRequest(req, res));
@@ -164,7 +193,7 @@ export class SimulatorServer {
     if (this.closed) return;
     this.closed = true;
     this.automatic.stop();
-    this.deviceApi.close();
+    this.writes.close();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
     await this.stream.close();

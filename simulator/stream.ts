@@ -1,23 +1,22 @@
 /**
  * The simulated DSS WebSocket stream (docs/protocol.md §5): upgrade checks, replay from the
- * retention buffer, live events, heartbeats with the missed-answer close, one socket per key,
- * and the socket-level faults (drop, no heartbeats, stall, refuse upgrades, raw frames).
+ * retention buffer, live events, heartbeats with the missed-answer close, optional keep-alives
+ * on mobile streams, one socket per key, and the socket-level faults (drop, no heartbeats,
+ * stall, refuse upgrades, raw frames). What one socket sends is {@link StreamConnection}'s job.
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { encodeFrame, HEARTBEAT_ANSWER, HEARTBEAT_FRAME, KEEPALIVE_FRAME } from '../nodes/lib/frames';
+import { HEARTBEAT_ANSWER, HEARTBEAT_FRAME, KEEPALIVE_FRAME } from '../nodes/lib/frames';
 import { parseRequestUrl } from './http-io';
-import type { RetainedEvent, SubscriptionEntry, SubscriptionStore } from './subscriptions';
+import { CLOSE_SEQ_END, StreamConnection } from './stream-connection';
+import type { SubscriptionEntry, SubscriptionStore } from './subscriptions';
 
 /** Close code sent to a socket replaced by a newer one on the same key (docs/protocol.md §5.7 choice). */
 export const CLOSE_REPLACED = 4000;
 /** Close code sent to a socket that missed too many heartbeat answers. */
 export const CLOSE_MISSED_HEARTBEATS = 4001;
-/** Normal close: after the inclusive `seq_end` was sent, or when the subscription goes away. */
-export const CLOSE_SEQ_END = 1000;
-/** A peer that does not complete the close handshake within this long is cut off (1 s). */
-const CLOSE_GRACE_MS = 1000;
+export { CLOSE_SEQ_END } from './stream-connection';
 /** Largest message accepted from a client (4 KiB): clients only ever send heartbeat answers. */
 const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
 /** What the mobile SDKs send instead of `Z`; accepted too. */
@@ -33,48 +32,11 @@ export interface StreamServerOptions {
   heartbeatMs: number;
   /** Unanswered heartbeats in a row after which a socket is closed (code 4001). */
   missedHeartbeats: number;
+  /** Interval of `1|X` keep-alives on mobile streams, ms; 0 = none. */
+  keepAliveMs: number;
   /** Default `replace`: the old socket is closed with code 4000. `refuse` answers 409 to the new one. */
   duplicateSockets: DuplicateSocketPolicy;
   log: (line: string) => void;
-}
-
-/** One attached socket. */
-class StreamConnection {
-  awaitingAnswer = false;
-  missedInARow = 0;
-  /** Frames held back while the stream is stalled, sent in order afterwards. */
-  readonly held: string[] = [];
-  /** A close requested while stalled, performed after the held frames. */
-  heldClose: { code: number; reason: string } | null = null;
-  heartbeatTimer: NodeJS.Timeout | null = null;
-  /** Mobile streams only: `1|X` keep-alives between heartbeats (docs/protocol.md §5). */
-  keepAliveTimer: NodeJS.Timeout | null = null;
-  graceTimer: NodeJS.Timeout | null = null;
-
-  constructor(
-    readonly socket: WebSocket,
-    readonly entry: SubscriptionEntry,
-    /** Inclusive last seq wanted, when the client asked for `seq_end`. */
-    readonly seqEnd: number | undefined,
-  ) {}
-
-  get streamKey(): string {
-    return this.entry.record.stream_key;
-  }
-
-  clearTimers(): void {
-    this.stopBeats();
-    if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.graceTimer = null;
-  }
-
-  /** Stops heartbeats and keep-alives (the socket is closing). */
-  stopBeats(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
-    this.heartbeatTimer = null;
-    this.keepAliveTimer = null;
-  }
 }
 
 type UpgradeQuery = { entry: SubscriptionEntry; seqStart?: number; seqEnd?: number };
@@ -108,13 +70,20 @@ export class StreamServer {
   private stallTimer: NodeJS.Timeout | null = null;
   private refuseUpgradesUntilMs = 0;
 
+  private readonly host = { isStalled: () => this.stallTimer !== null, log: (line: string) => this.options.log(line) };
+
   constructor(private readonly options: StreamServerOptions) {
-    options.store.onDeliver((entry, event) => this.deliverLive(entry, event));
+    options.store.onDeliver((entry) => this.connections.get(entry.record.stream_key)?.pump());
   }
 
   /** Number of attached sockets. */
   get socketCount(): number {
     return this.connections.size;
+  }
+
+  /** The seq of the next event the key's socket will be sent, or undefined without a socket. */
+  sendCursorOf(streamKey: string): number | undefined {
+    return this.connections.get(streamKey)?.sendCursor;
   }
 
   /** Whether a socket is attached to this key. */
@@ -154,14 +123,15 @@ export class StreamServer {
   private attach(socket: WebSocket, entry: SubscriptionEntry, seqStart: number | undefined, seqEnd: number | undefined): void {
     const key = entry.record.stream_key;
     const previous = this.connections.get(key);
-    const connection = new StreamConnection(socket, entry, seqEnd);
+    // Without seq_start only live events; an old seq_start starts at the oldest retained event.
+    const connection = new StreamConnection(socket, entry, seqStart ?? entry.log.nextSeq, seqEnd, this.host);
     // Registered before the old one closes, so the old close does not mark the key Offline.
     this.connections.set(key, connection);
     this.openConnections.add(connection);
     entry.record.connection_status = 'Online';
     if (previous) {
       this.options.log(`subscription ${entry.record.id}: a new socket replaces the old one (close ${CLOSE_REPLACED})`);
-      this.closeConnection(previous, CLOSE_REPLACED, 'replaced by a newer connection');
+      previous.requestClose(CLOSE_REPLACED, 'replaced by a newer connection');
     }
     this.options.log(`socket attached to subscription ${entry.record.id}${seqStart !== undefined ? ` (seq_start=${seqStart})` : ''}`);
 
@@ -169,29 +139,19 @@ export class StreamServer {
     socket.on('error', (error) => this.options.log(`socket error on subscription ${entry.record.id}: ${error.message}`));
     socket.on('close', () => this.detach(connection));
 
-    if (seqStart !== undefined) {
-      for (const event of this.options.store.retainedFrom(entry, seqStart)) {
-        if (seqEnd !== undefined && event.seq > seqEnd) break;
-        this.sendFrame(connection, encodeFrame(event.json));
-      }
-    }
-    // Everything up to seq_end already exists (or was lost to retention): nothing live to wait for.
-    if (seqEnd !== undefined && seqEnd < entry.nextSeq) {
-      this.closeConnection(connection, CLOSE_SEQ_END, 'seq_end reached');
-      return;
-    }
     connection.heartbeatTimer = setInterval(() => this.heartbeatTick(connection), this.options.heartbeatMs);
-    if (entry.record.client_type === 'mobile') {
-      // Mobile streams also carry keep-alives, which need no answer: one every half heartbeat
-      // interval. The heartbeats-off fault silences them too, so the stream really goes quiet.
+    if (entry.record.client_type === 'mobile' && this.options.keepAliveMs > 0) {
+      // Keep-alives need no answer. Off by default: some published collectors fail on them.
+      // The heartbeats-off fault silences them too, so the stream really goes quiet.
       connection.keepAliveTimer = setInterval(() => {
-        if (this.heartbeatsEnabled) this.sendFrame(connection, KEEPALIVE_FRAME);
-      }, this.options.heartbeatMs / 2);
+        if (this.heartbeatsEnabled) connection.sendDirect(KEEPALIVE_FRAME, true);
+      }, this.options.keepAliveMs);
     }
+    connection.pump();
   }
 
   private detach(connection: StreamConnection): void {
-    connection.clearTimers();
+    connection.markClosed();
     this.openConnections.delete(connection);
     const key = connection.streamKey;
     if (this.connections.get(key) !== connection) return;
@@ -220,44 +180,12 @@ export class StreamServer {
       connection.missedInARow += 1;
       if (connection.missedInARow >= this.options.missedHeartbeats) {
         this.options.log(`subscription ${connection.entry.record.id}: ${connection.missedInARow} heartbeat answers missed, closing`);
-        this.closeConnection(connection, CLOSE_MISSED_HEARTBEATS, 'heartbeat answers missing');
+        connection.requestClose(CLOSE_MISSED_HEARTBEATS, 'heartbeat answers missing');
         return;
       }
     }
     connection.awaitingAnswer = true;
-    this.sendFrame(connection, HEARTBEAT_FRAME);
-  }
-
-  private deliverLive(entry: SubscriptionEntry, event: RetainedEvent): void {
-    const connection = this.connections.get(entry.record.stream_key);
-    if (!connection || connection.heldClose) return;
-    if (connection.seqEnd !== undefined && event.seq > connection.seqEnd) return;
-    this.sendFrame(connection, encodeFrame(event.json));
-    if (connection.seqEnd !== undefined && event.seq >= connection.seqEnd) {
-      this.closeConnection(connection, CLOSE_SEQ_END, 'seq_end reached');
-    }
-  }
-
-  /** Sends one text frame now, or holds it while the stream is stalled. */
-  private sendFrame(connection: StreamConnection, frame: string): void {
-    if (this.stallTimer) {
-      connection.held.push(frame);
-      return;
-    }
-    connection.socket.send(frame, (error) => {
-      if (error) this.options.log(`send failed on subscription ${connection.entry.record.id}: ${error.message}`);
-    });
-  }
-
-  /** Starts the close handshake (after held frames when stalled), cutting off a peer that does not answer it. */
-  private closeConnection(connection: StreamConnection, code: number, reason: string): void {
-    if (this.stallTimer) {
-      connection.heldClose ??= { code, reason };
-      return;
-    }
-    connection.stopBeats();
-    connection.socket.close(code, reason);
-    connection.graceTimer ??= setTimeout(() => connection.socket.terminate(), CLOSE_GRACE_MS);
+    connection.sendDirect(HEARTBEAT_FRAME, false);
   }
 
   /** Fault: cut every socket without a close handshake. Returns how many were dropped. */
@@ -276,7 +204,7 @@ export class StreamServer {
   /** Closes the socket of a key whose subscription was deleted or suspended (code 1000). */
   disconnectKey(streamKey: string, reason: string): void {
     const connection = this.connections.get(streamKey);
-    if (connection) this.closeConnection(connection, CLOSE_SEQ_END, reason);
+    if (connection) connection.requestClose(CLOSE_SEQ_END, reason);
   }
 
   /** Fault: stop (false) or resume (true) heartbeats on every socket. */
@@ -297,12 +225,7 @@ export class StreamServer {
 
   private endStall(): void {
     this.stallTimer = null;
-    for (const connection of [...this.openConnections]) {
-      for (const frame of connection.held.splice(0)) this.sendFrame(connection, frame);
-      const close = connection.heldClose;
-      connection.heldClose = null;
-      if (close) this.closeConnection(connection, close.code, close.reason);
-    }
+    for (const connection of [...this.openConnections]) connection.pump();
   }
 
   /** Fault: answer 503 to every upgrade for `seconds`. */
@@ -315,7 +238,7 @@ export class StreamServer {
     let count = 0;
     for (const connection of this.connections.values()) {
       if (streamKey !== undefined && connection.streamKey !== streamKey) continue;
-      this.sendFrame(connection, frame);
+      connection.sendDirect(frame, true);
       count++;
     }
     return count;

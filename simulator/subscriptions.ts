@@ -1,6 +1,6 @@
 /**
- * DSS subscriptions as the simulated cloud keeps them (docs/protocol.md §4, §5): the records, their
- * filters, and per stream key the `seq` counter and the retention buffer used for replay.
+ * DSS subscriptions as the simulated cloud keeps them (docs/protocol.md §4, §5): the records,
+ * their filters, and per stream key the `seq` counter and the retention buffer used for replay.
  *
  * Events are routed to every matching subscription whether or not a socket is attached, so a
  * client that reconnects with `seq_start` gets what it missed.
@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { EVENT_TYPES, type EventMetadata } from '../nodes/lib/events';
 import type { SimulatedAccount } from './accounts';
 import { aylaTimestamp, type Clock } from './clock';
+import type { AccessRules } from './access-rules';
 import type { UnsequencedEvent } from './devices';
+import { EventLog } from './event-log';
 import { errorObject, errorsString } from './http-io';
 
 /** A subscription exactly as the REST API shows it (key order as in Ayla's example). */
@@ -33,46 +35,51 @@ export interface SubscriptionRecord {
   subscription_type: string;
 }
 
-/** One event as stored for a stream key: its seq and the exact JSON sent in the frame. */
-export interface RetainedEvent {
-  seq: number;
-  json: string;
-}
-
 /** A subscription with its stream bookkeeping. */
 export interface SubscriptionEntry {
   readonly record: SubscriptionRecord;
-  /** The seq the next event for this key gets (seq counts from 0). */
-  nextSeq: number;
-  /** The last `retention` events, oldest first. */
-  readonly retained: RetainedEvent[];
+  readonly filters: SubscriptionFilters;
+  /** The seq counter and the last `retention` events of this key. */
+  readonly log: EventLog;
 }
 
-/** Called for every event routed to a subscription, after it is stored. */
-export type DeliveryListener = (entry: SubscriptionEntry, event: RetainedEvent) => void;
+/** Called for every event routed to a subscription, after it is stored in the entry's log. */
+export type DeliveryListener = (entry: SubscriptionEntry, seq: number) => void;
 
 /** First id handed out, so ids look like Ayla's five-digit ones. */
 const FIRST_SUBSCRIPTION_ID = 50155;
 
-/** Whether `value` is selected by a subscription filter: `*` (or empty) or a comma-separated list. */
-export function listSelects(list: string, value: string | undefined): boolean {
+/** One subscription filter parsed once: undefined selects everything (`*` or empty). */
+type ParsedFilter = ReadonlySet<string> | undefined;
+
+/** A subscription filter, `*` (or empty) or a comma-separated list, parsed for matching. */
+export function parseFilter(list: string): ParsedFilter {
   const items = list
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
-  if (items.length === 0 || items.includes('*')) return true;
-  return value !== undefined && items.includes(value);
+  return items.length === 0 || items.includes('*') ? undefined : new Set(items);
+}
+
+/** A subscription's filters, parsed once when it is created (events are matched against every one). */
+export interface SubscriptionFilters {
+  types: ParsedFilter;
+  models: ParsedFilter;
+  dsns: ParsedFilter;
+  properties: ParsedFilter;
+}
+
+function selects(filter: ParsedFilter, value: string | undefined): boolean {
+  return filter === undefined || (value !== undefined && filter.has(value));
 }
 
 /** Whether an event with this metadata belongs on the subscription's stream. */
-export function subscriptionMatches(record: SubscriptionRecord, metadata: EventMetadata): boolean {
-  if (!listSelects(record.subscription_type, metadata.event_type)) return false;
-  if (!listSelects(record.oem_model, metadata.oem_model)) return false;
-  if (!listSelects(record.dsn, metadata.dsn)) return false;
+export function subscriptionMatches(filters: SubscriptionFilters, metadata: EventMetadata): boolean {
+  if (!selects(filters.types, metadata.event_type)) return false;
+  if (!selects(filters.models, metadata.oem_model)) return false;
+  if (!selects(filters.dsns, metadata.dsn)) return false;
   // property_name only narrows events that have a property.
-  if (metadata.event_type === 'datapoint' || metadata.event_type === 'datapointack') {
-    return listSelects(record.property_name, metadata.property_name);
-  }
+  if (metadata.event_type === 'datapoint' || metadata.event_type === 'datapointack') return selects(filters.properties, metadata.property_name);
   return true;
 }
 
@@ -87,6 +94,8 @@ export interface SubscriptionStoreOptions {
   oemId: string;
   /** Events kept per stream key for replay. */
   retention: number;
+  /** Decides which roles may subscribe to what (403 otherwise). */
+  accessRules: AccessRules;
   now: Clock;
   log: (line: string) => void;
 }
@@ -124,12 +133,13 @@ export class SubscriptionStore {
     const unknown = types.find((type) => !(EVENT_TYPES as readonly string[]).includes(type));
     if (unknown !== undefined) throw errorsString(422, `subscription_type ${unknown} is not one of ${EVENT_TYPES.join(', ')}`);
     if (clientType === 'cloud' && types.length > 1) throw errorsString(422, 'a cloud subscription carries exactly one subscription_type');
-    const denied = types.find((type) => !(account.allowedTypes as readonly string[]).includes(type));
+    const oemModel = textField(fields, 'oem_model') || '*';
+    const propertyName = textField(fields, 'property_name') || '*';
+    const denied = types.find((type) => !this.options.accessRules.allows(account, { subscriptionType: type, oemModel, propertyName }));
     if (denied !== undefined) {
-      this.options.log(`403: role ${account.role} has no access rule for ${denied} subscriptions`);
+      this.options.log(`403: role ${account.role} has no access rule for ${denied} subscriptions of ${oemModel}`);
       throw errorObject(403, `No OEM access rule allows ${account.role} to subscribe to ${denied} events`);
     }
-    const oemModel = textField(fields, 'oem_model') || '*';
     let dsn = textField(fields, 'dsn') ?? '';
     if (dsn === '') {
       // Mobile: an omitted dsn means all of the user's devices. Cloud: required with oem_model '*'.
@@ -145,7 +155,7 @@ export class SubscriptionStore {
       dsn,
       name: textField(fields, 'name') || `subscription-${this.nextId - 1}`,
       description: textField(fields, 'description') ?? '',
-      property_name: textField(fields, 'property_name') || '*',
+      property_name: propertyName,
       connection_status: 'Offline',
       batch_size: batchSize,
       is_suspended: false,
@@ -158,7 +168,8 @@ export class SubscriptionStore {
       client_type: clientType,
       subscription_type: types.join(','),
     };
-    const entry: SubscriptionEntry = { record, nextSeq: 0, retained: [] };
+    const filters = { types: parseFilter(record.subscription_type), models: parseFilter(record.oem_model), dsns: parseFilter(record.dsn), properties: parseFilter(record.property_name) };
+    const entry: SubscriptionEntry = { record, filters, log: new EventLog(this.options.retention) };
     this.entries.set(record.id, entry);
     this.byKey.set(record.stream_key, entry);
     this.options.log(`subscription ${record.id} created (${record.subscription_type}, key ${record.stream_key.slice(0, 4)}…)`);
@@ -199,30 +210,29 @@ export class SubscriptionStore {
 
   /**
    * Routes an event to every matching subscription: assigns the next seq of each key, stores
-   * it in the retention buffer and tells the listeners.
+   * it in the key's log and tells the listeners.
    *
    * @returns where it went, in subscription order.
    */
   publish(event: UnsequencedEvent): Array<{ subscriptionId: number; seq: number }> {
-    const { seq: _ignored, ...withoutSeq } = event as UnsequencedEvent & { seq?: unknown };
-    // Serialised once; each key's copy only differs by the seq put in front (as Ayla orders it).
-    const rest = JSON.stringify(withoutSeq).slice(1);
     const delivered: Array<{ subscriptionId: number; seq: number }> = [];
+    // Serialised once, and only when some subscription wants it; every key stores the same string.
+    let body: string | undefined;
     for (const entry of this.entries.values()) {
-      if (!subscriptionMatches(entry.record, event.metadata)) continue;
-      const seq = entry.nextSeq++;
-      const retained: RetainedEvent = { seq, json: `{"seq":"${seq}"${rest === '}' ? '' : ','}${rest}` };
-      entry.retained.push(retained);
-      if (entry.retained.length > this.options.retention) entry.retained.splice(0, entry.retained.length - this.options.retention);
+      if (!subscriptionMatches(entry.filters, event.metadata)) continue;
+      body ??= eventBody(event);
+      const seq = entry.log.append(body);
       delivered.push({ subscriptionId: entry.record.id, seq });
-      for (const listener of this.listeners) listener(entry, retained);
+      for (const listener of this.listeners) listener(entry, seq);
     }
     return delivered;
   }
+}
 
-  /** Retained events of a key with `seq >= seqStart`, oldest first (older ones are gone). */
-  retainedFrom(entry: SubscriptionEntry, seqStart: number): RetainedEvent[] {
-    const first = entry.retained.length > 0 ? entry.retained[0].seq : entry.nextSeq;
-    return entry.retained.slice(Math.max(0, seqStart - first));
-  }
+/** An event's JSON without `seq` and without its opening `{` (what {@link EventLog} keeps). */
+function eventBody(event: UnsequencedEvent): string {
+  // Only injected events can carry a seq of their own; copying every event would cost a burst dearly.
+  if (!('seq' in event)) return JSON.stringify(event).slice(1);
+  const { seq: _ignored, ...withoutSeq } = event as UnsequencedEvent & { seq?: unknown };
+  return JSON.stringify(withoutSeq).slice(1);
 }

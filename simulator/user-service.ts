@@ -1,11 +1,12 @@
 /**
- * The simulated Ayla user service (docs/protocol.md §3): sign-in, refresh, sign-out, access tokens
- * with an expiry, and the account lock after repeated failed sign-ins.
+ * The simulated Ayla user service (docs/protocol.md §3): sign-in, refresh, sign-out, the
+ * caller's profile, access tokens with an expiry, and the account lock after repeated failed
+ * sign-ins.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { SimulatedAccount } from './accounts';
-import type { Clock } from './clock';
+import type { SimulatedAccount, SimulatedApplication } from './accounts';
+import { aylaTimestamp, type Clock } from './clock';
 import { errorObject, errorString, errorsString, objectField, readJsonBody, sendJson, stringField, type RoutedRequest } from './http-io';
 
 /** Failed sign-ins in a row that lock an account (Ayla: five). */
@@ -38,6 +39,12 @@ function newToken(): string {
 /** Options for {@link UserService}. */
 export interface UserServiceOptions {
   accounts: SimulatedAccount[];
+  /** Applications a client may sign in through (any of them, for any account: one OEM). */
+  applications: SimulatedApplication[];
+  /** The OEM every account belongs to (`oem_id` in the profile). */
+  oemId: string;
+  /** When the accounts claim to have been created and confirmed, ms since epoch. */
+  createdAtMs: number;
   /** Access-token lifetime in seconds, reported as `expires_in`. */
   tokenTtlSec: number;
   now: Clock;
@@ -86,6 +93,10 @@ export class UserService {
 
   /** Handles `/users/*`; returns false when the path is not the user service's. */
   async handle(request: RoutedRequest): Promise<boolean> {
+    if (request.method === 'GET' && request.path === '/users/get_user_profile') {
+      sendJson(request.res, 200, this.profile(this.authenticate(request.req)));
+      return true;
+    }
     if (request.method !== 'POST') return false;
     switch (request.path) {
       case '/users/sign_in':
@@ -110,7 +121,7 @@ export class UserService {
     const email = (stringField(user, 'email') ?? '').trim().toLowerCase();
     const account = this.options.accounts.find((candidate) => candidate.email === email);
     // The real service checks the application before the user.
-    const applicationKnown = this.options.accounts.some((candidate) => candidate.appId === appId && candidate.appSecret === appSecret);
+    const applicationKnown = this.options.applications.some((candidate) => candidate.appId === appId && candidate.appSecret === appSecret);
     if (!applicationKnown) throw errorObject(404, 'Could not find application');
 
     const now = this.options.now();
@@ -119,7 +130,7 @@ export class UserService {
       this.options.log(`sign-in refused: account ${email} is locked`);
       throw errorString(401, 'Your account is locked.');
     }
-    if (!account || account.password !== stringField(user, 'password') || account.appId !== appId) {
+    if (!account || account.password !== stringField(user, 'password')) {
       if (account) {
         failure.failuresInARow += 1;
         if (failure.failuresInARow >= FAILED_SIGN_INS_BEFORE_LOCK) {
@@ -134,6 +145,40 @@ export class UserService {
     this.failures.delete(email);
     this.options.log(`signed in ${email}`);
     return this.issueTokens(account);
+  }
+
+  /**
+   * `GET /users/get_user_profile`: the caller's profile in the shape of Ayla's user-service
+   * profile (names, uuid, OEM, approval and confirmation flags; address fields null).
+   */
+  private profile(account: SimulatedAccount): object {
+    const at = aylaTimestamp(this.options.createdAtMs);
+    return {
+      id: account.userId,
+      uuid: account.userUuid,
+      email: account.email,
+      firstname: account.firstname,
+      lastname: account.lastname,
+      oem_id: this.options.oemId,
+      admin: false,
+      approved: true,
+      oem_approved: true,
+      confirmed: true,
+      confirmed_at: at,
+      terms_accepted: true,
+      terms_accepted_at: at,
+      company: null,
+      street: null,
+      city: null,
+      state: null,
+      zip: null,
+      country: null,
+      phone_country_code: null,
+      phone: null,
+      ayla_dev_kit_num: null,
+      created_at: at,
+      updated_at: at,
+    };
   }
 
   private refresh(user: Record<string, unknown>): object {

@@ -63,6 +63,7 @@ describe('simulator: ayla-dss-sim CLI', function () {
         assert.equal(info.streamUrl, `ws://127.0.0.1:${port}/stream`);
         assert.equal(info.apiUrl, info.url);
         assert.equal(info.userUrl, info.url);
+        assert.equal(info.deviceUrl, info.url);
         assert.deepEqual(info.account, { ...DEMO_ACCOUNT });
         const state = await fetch(`${info.url}/sim/state`);
         assert.equal(state.status, 200);
@@ -79,7 +80,7 @@ describe('simulator: ayla-dss-sim CLI', function () {
     const child = startCli(['--port', '0', '--rate', '50', '--heartbeat-ms', '50', '-q']);
     try {
       const info = JSON.parse(await firstLine(child)) as { url: string; streamUrl: string; account: RunningSimulator['account'] };
-      const sim = { ...info, apiUrl: info.url, userUrl: info.url } as unknown as RunningSimulator;
+      const sim = { ...info, apiUrl: info.url, userUrl: info.url, deviceUrl: info.url } as unknown as RunningSimulator;
       const { token, subscription } = await signInAndSubscribe(sim);
       const socket = new WebSocket(`${info.streamUrl}?stream_key=${subscription.stream_key}`);
       await once(socket, 'open');
@@ -96,6 +97,22 @@ describe('simulator: ayla-dss-sim CLI', function () {
     }
   });
 
+  it('generates a fleet with --devices and takes the ack and keep-alive options', async () => {
+    const child = startCli(['--port', '0', '--rate', '0', '--devices', '1234', '--seed', '9', '--keep-alive-ms', '1000', '--ack-failure-rate', '0.5', '--ack-drop-rate', '0.1', '--ack-delay-ms', '5', '-q']);
+    try {
+      const info = JSON.parse(await firstLine(child)) as { url: string; deviceUrl: string; account: RunningSimulator['account'] };
+      const sim = { ...info, apiUrl: info.url, userUrl: info.url } as unknown as RunningSimulator;
+      const { token } = await signInAndSubscribe(sim, { oem_model: '*', dsn: 'AC000W700000000' });
+      const response = await fetch(`${info.deviceUrl}/apiv1/devices.json?paginated=true&per_page=10`, { headers: { Authorization: `auth_token ${token}` } });
+      const page = (await response.json()) as { total: number; devices: unknown[] };
+      assert.deepEqual([page.total, page.devices.length], [1234, 10]);
+      child.kill('SIGTERM');
+      assert.deepEqual(await exitOf(child), { code: 0, signal: null });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('prints help and exits 0; a bad option exits 2', async () => {
     const help = startCli(['--help']);
     const line = await firstLine(help);
@@ -103,5 +120,7 @@ describe('simulator: ayla-dss-sim CLI', function () {
     assert.equal((await exitOf(help)).code, 0);
     const bad = startCli(['--rate', 'fast']);
     assert.equal((await exitOf(bad)).code, 2);
+    const outOfRange = startCli(['--ack-drop-rate', '2']);
+    assert.equal((await exitOf(outOfRange)).code, 1);
   });
 });

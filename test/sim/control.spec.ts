@@ -130,6 +130,28 @@ describe('simulator: control API', () => {
       assert.equal((ack.datapoint as { value: number }).value, 0);
     });
 
+    it('GET /sim/subscriptions/{id}/events takes seq_start and limit', async () => {
+      const { subscription } = await signInAndSubscribe(sim, { client_type: 'mobile', oem_model: '*', dsn: '', subscription_type: 'datapoint,connectivity,location,registration' });
+      await request(sim, 'POST', '/sim/generate', { body: { count: 30 } });
+      const seqs = async (query: string) => ((await request(sim, 'GET', `/sim/subscriptions/${subscription.id}/events${query}`)).body as Retained).events.map((event) => event.seq);
+      assert.equal((await seqs('')).length, 30);
+      assert.deepEqual(await seqs('?seq_start=27'), ['27', '28', '29']);
+      assert.deepEqual(await seqs('?seq_start=10&limit=2'), ['10', '11']);
+      assert.deepEqual(await seqs('?limit=1'), ['0']);
+      assert.equal((await request(sim, 'GET', `/sim/subscriptions/${subscription.id}/events?limit=-1`)).status, 422);
+    });
+
+    it('POST /sim/generate with "wait":false answers 202 at once and generates in the background', async () => {
+      await signInAndSubscribe(sim, { client_type: 'mobile', oem_model: '*', dsn: '', subscription_type: 'datapoint,connectivity,location,registration' });
+      const answer = await request(sim, 'POST', '/sim/generate', { body: { count: 20_000, wait: false } });
+      assert.deepEqual([answer.status, answer.body], [202, { generating: 20_000 }]);
+      type State = { burstRemaining: number; subscriptions: Array<{ nextSeq: number }> };
+      await waitUntil('the burst to finish', async () => ((await request(sim, 'GET', '/sim/state')).body as State).burstRemaining === 0);
+      assert.equal(((await request(sim, 'GET', '/sim/state')).body as State).subscriptions[0].nextSeq, 20_000);
+      assert.equal((await request(sim, 'POST', '/sim/generate', { body: { count: 5, wait: 'no' } })).status, 422);
+      assert.equal((await request(sim, 'POST', '/sim/generate', { body: { count: 0 } })).status, 422);
+    });
+
     it('answers 404 for unknown control paths', async () => {
       assert.equal((await request(sim, 'POST', '/sim/nothing')).status, 404);
       assert.equal((await request(sim, 'GET', '/sim/subscriptions/1/events')).status, 404);

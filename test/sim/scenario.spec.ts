@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatCoordinate, nextAutomaticValue } from '../../simulator/devices';
+import { formatCoordinate, nextAutomaticValue } from '../../simulator/values';
 import { DEFAULT_SCENARIO, ScenarioError, startSimulator, type Scenario } from '../../simulator';
 import { mulberry32 } from '../../simulator/prng';
 import { loadScenario } from '../../simulator/scenario';
@@ -74,5 +74,48 @@ describe('simulator: scenarios and values', () => {
     await assert.rejects(startSimulator({ heartbeatMs: 0 }), RangeError);
     await assert.rejects(startSimulator({ rate: -1 }), RangeError);
     await assert.rejects(startSimulator({ port: 70000 }), RangeError);
+  });
+});
+
+describe('simulator: scenario applications and users', () => {
+  const scenario: Scenario = {
+    models: TINY.models,
+    applications: [{ appId: 'field-app', appSecret: 'field-secret' }],
+    users: [{ email: 'Ops@Example.com', password: 'ops-password', role: 'OEM::SupportEngineer', allowedTypes: ['connectivity'], firstname: 'Olga', lastname: 'Ops' }],
+  };
+
+  it('signs in scenario users through any known application; the demo account still works', async () => {
+    const sim = await startSimulator({ rate: 0, scenario });
+    try {
+      const ops = { email: 'ops@example.com', password: 'ops-password', appId: 'field-app', appSecret: 'field-secret' };
+      const token = (await signIn(sim, ops)).access_token;
+      const profile = (await request(sim, 'GET', '/users/get_user_profile.json', { token })).body as Record<string, unknown>;
+      assert.deepEqual([profile.email, profile.firstname, profile.lastname], ['ops@example.com', 'Olga', 'Ops']);
+      assert.equal((await signIn(sim, { ...ops, appId: 'demo-app-id', appSecret: 'demo-app-secret' })).expires_in, 86400);
+      assert.equal((await signIn(sim, { ...sim.account, appId: 'field-app', appSecret: 'field-secret' })).expires_in, 86400);
+      assert.equal((await signIn(sim)).expires_in, 86400);
+      const wrongSecret = await request(sim, 'POST', '/users/sign_in.json', { body: { user: { email: ops.email, password: ops.password, application: { app_id: 'field-app', app_secret: 'nope' } } } });
+      assert.equal(wrongSecret.status, 404);
+
+      // The user's allowed types become access rules of its role.
+      const create = (type: string) =>
+        request(sim, 'POST', '/api/v1/subscriptions.json', { token, body: { subscription: { oem_model: 'tiny-model', dsn: '*', client_type: 'cloud', subscription_type: type } } });
+      assert.equal((await create('connectivity')).status, 201);
+      assert.equal((await create('datapoint')).status, 403);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('refuses invalid applications and users', () => {
+    const broken: unknown[] = [
+      { ...TINY, applications: [{ appId: '', appSecret: 'x' }] },
+      { ...TINY, users: [{ email: 'not-an-address', password: 'x' }] },
+      { ...TINY, users: [{ email: 'demo@example.com', password: 'x' }] },
+      { ...TINY, users: [{ email: 'a@example.com', password: '' }] },
+      { ...TINY, users: [{ email: 'a@example.com', password: 'x', allowedTypes: ['weather'] }] },
+      { ...TINY, users: [{ email: 'a@example.com', password: 'x' }, { email: 'A@example.com', password: 'y' }] },
+    ];
+    for (const candidate of broken) assert.throws(() => loadScenario(candidate as Scenario), ScenarioError, JSON.stringify(candidate));
   });
 });

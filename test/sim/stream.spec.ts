@@ -77,7 +77,21 @@ describe('simulator: stream', () => {
       }
     });
 
-    it('sends 1|X keep-alives on mobile streams only', async () => {
+    it('sends no 1|X keep-alives by default, not even on mobile streams', async () => {
+      const mobile = await signInAndSubscribe(sim, { client_type: 'mobile', dsn: '', oem_model: '*', subscription_type: 'datapoint' });
+      const stream = await StreamRecorder.open(sim, mobile.subscription.stream_key);
+      try {
+        // Keep-alives, were they on, would come every half heartbeat: six heartbeats leave room for ten.
+        await waitUntil('six heartbeats', () => stream.frames.filter((frame) => frame === '1|Z').length >= 6);
+        assert.deepEqual(stream.frames.filter((frame) => frame !== '1|Z'), []);
+      } finally {
+        stream.terminate();
+      }
+    });
+
+    it('with keepAliveMs sends 1|X keep-alives on mobile streams only', async () => {
+      await sim.close();
+      sim = await startSimulator({ rate: 0, heartbeatMs: 50, keepAliveMs: 25 });
       const mobile = await signInAndSubscribe(sim, { client_type: 'mobile', dsn: '', oem_model: '*', subscription_type: 'datapoint' });
       const cloud = await signInAndSubscribe(sim);
       const mobileStream = await StreamRecorder.open(sim, mobile.subscription.stream_key);

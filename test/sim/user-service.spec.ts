@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ACCOUNT_LOCK_MS, DEMO_ACCOUNT, startSimulator, type RunningSimulator } from '../../simulator';
+import { ACCOUNT_LOCK_MS, DEMO_ACCOUNT, LIMITED_ACCOUNT, startSimulator, type RunningSimulator } from '../../simulator';
 import { request, signIn, signInBody, type Tokens } from './support/sim-client';
 
 describe('simulator: user service', () => {
@@ -110,5 +110,25 @@ describe('simulator: user service', () => {
     const response = await fetch(`${sim.userUrl}/users/sign_in.json`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{nope' });
     assert.equal(response.status, 400);
     assert.equal(typeof ((await response.json()) as { error: unknown }).error, 'string');
+  });
+
+  it('answers the caller\'s profile on GET /users/get_user_profile, and 401 without a token', async () => {
+    for (const [account, firstname] of [
+      [DEMO_ACCOUNT, 'Demo'],
+      [LIMITED_ACCOUNT, 'Limited'],
+    ] as const) {
+      const tokens = await signIn(sim, account);
+      const answer = await request(sim, 'GET', '/users/get_user_profile.json', { token: tokens.access_token });
+      assert.equal(answer.status, 200);
+      const profile = answer.body as Record<string, unknown>;
+      assert.equal(profile.email, account.email);
+      assert.equal(profile.firstname, firstname);
+      assert.equal(profile.lastname, 'User');
+      assert.match(String(profile.uuid), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      assert.equal(profile.oem_id, '0dfc7900');
+      assert.equal(profile.approved, true);
+      assert.equal(profile.created_at, '2024-01-01T00:00:00Z');
+    }
+    assert.equal((await request(sim, 'GET', '/users/get_user_profile')).status, 401);
   });
 });
