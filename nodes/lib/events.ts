@@ -1,5 +1,5 @@
 /**
- * The five DSS event types: TypeScript shapes and JSON Schemas (PROTOCOL.md §6).
+ * The five DSS event types: TypeScript shapes and JSON Schemas (`docs/protocol.md` §6).
  *
  * The schemas are deliberately tolerant where Ayla's pipelines are known to vary (optional
  * `resource_tags`, extra fields anywhere, values whose JSON type does not match `base_type`,
@@ -8,6 +8,7 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 
+import { CodedError } from './errors';
 import { EVENT_TYPES, type EventType } from './event-types';
 
 export { BASE_TYPES, EVENT_TYPES, KNOWN_CONNECTIVITY_STATUSES, REGISTRATION_TYPES, isEventType, type BaseType, type EventType } from './event-types';
@@ -115,14 +116,13 @@ export interface EventByType {
 }
 
 /** Thrown by {@link validateEvent}; `path` is the JSON pointer of the first failing field. */
-export class EventValidationError extends Error {
-  readonly code = 'INVALID_EVENT';
-  constructor(
-    message: string,
-    readonly path: string,
-  ) {
-    super(message);
-    this.name = 'EventValidationError';
+export class EventValidationError extends CodedError<'INVALID_EVENT'> {
+  /** JSON pointer of the first failing field (`''` = the event itself). */
+  readonly path: string;
+
+  constructor(message: string, path: string) {
+    super('INVALID_EVENT', message, { params: { path } });
+    this.path = path;
   }
 }
 

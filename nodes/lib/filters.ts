@@ -7,6 +7,7 @@
  * `.` or `+` in a DSN match literally), regular expressions are length-capped and only tried on
  * subjects of a sane length.
  */
+import { CodedError } from './errors';
 import type { NormalisedDatapoint, NormalisedDatapointAck, NormalisedEvent } from './normalise';
 
 /** How a {@link PatternRule} matches: whole-string equality, `*`/`?` wildcards, or a JS RegExp. */
@@ -49,17 +50,23 @@ export const DEFAULT_CHANGE_TRACKER_ENTRIES = 100_000;
 
 const MATCH_MODES: readonly MatchMode[] = ['exact', 'wildcard', 'regex'];
 
-/** A filter setting that cannot be compiled. `field` is the {@link FilterConfig} key. */
-export class FilterConfigError extends Error {
-  constructor(
-    readonly code: 'INVALID_REGEX' | 'INVALID_RULE',
-    readonly field: string,
-    message: string,
-    /** Zero-based position of the failing rule in its list, when the failure is one rule. */
-    readonly index?: number,
-  ) {
-    super(message);
-    this.name = 'FilterConfigError';
+/** Codes of {@link FilterConfigError}. */
+export type FilterConfigErrorCode = 'INVALID_REGEX' | 'INVALID_RULE';
+
+/**
+ * A filter setting that cannot be compiled. `field` is the {@link FilterConfig} key; `params`
+ * holds `field` and `detail` (the message) for the catalog text, and `index` when one rule failed.
+ */
+export class FilterConfigError extends CodedError<FilterConfigErrorCode> {
+  /** The {@link FilterConfig} key of the failing setting. */
+  readonly field: string;
+  /** Zero-based position of the failing rule in its list, when the failure is one rule. */
+  readonly index?: number;
+
+  constructor(code: FilterConfigErrorCode, field: string, message: string, index?: number) {
+    super(code, message, { params: index === undefined ? { field, detail: message } : { field, detail: message, index } });
+    this.field = field;
+    if (index !== undefined) this.index = index;
   }
 }
 
@@ -79,7 +86,7 @@ function regexReason(error: unknown, pattern: string): string {
   return message.length > 120 ? `${message.slice(0, 120)}…` : message;
 }
 
-type RuleProblem = { code: 'INVALID_REGEX' | 'INVALID_RULE'; message: string };
+type RuleProblem = { code: FilterConfigErrorCode; message: string };
 
 function findRuleProblem(rule: unknown): RuleProblem | null {
   if (rule === null || typeof rule !== 'object') return { code: 'INVALID_RULE', message: 'the rule is not a {mode, pattern} object' };

@@ -1,9 +1,10 @@
 /**
- * The DSS frame codec: every server message is one text frame `LEN|JSON` (PROTOCOL.md §5).
+ * The DSS frame codec: every server message is one text frame `LEN|JSON` (`docs/protocol.md` §5).
  *
  * `1|Z` is a heartbeat (answer `Z`), `1|X` a mobile keep-alive (no answer). Everything else
  * must be `LEN|<json>`, split at the first `|` only because values may contain `|`.
  */
+import { CodedError } from './errors';
 
 /** Frames larger than this are refused before any parsing (1 MiB). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -20,16 +21,17 @@ export type FrameErrorCode =
   | 'BAD_JSON'
   | 'FRAME_TOO_LARGE';
 
-/** A malformed frame. The message quotes at most a short excerpt of the frame. */
-export class FrameError extends Error {
-  constructor(
-    readonly code: FrameErrorCode,
-    message: string,
-    /** At most {@link EXCERPT_CHARS} characters of the frame, for logs. */
-    readonly excerpt: string,
-  ) {
-    super(message);
-    this.name = 'FrameError';
+/**
+ * A malformed frame. The message quotes at most a short excerpt of the frame; `params.excerpt`
+ * carries the same excerpt for the catalog text.
+ */
+export class FrameError extends CodedError<FrameErrorCode> {
+  /** At most {@link EXCERPT_CHARS} characters of the frame, for logs. */
+  readonly excerpt: string;
+
+  constructor(code: FrameErrorCode, message: string, excerpt: string) {
+    super(code, message, { params: { excerpt } });
+    this.excerpt = excerpt;
   }
 }
 
@@ -130,7 +132,7 @@ export function parseFrame(frame: string, options: ParseFrameOptions = {}): Fram
 
 /**
  * Builds a `LEN|JSON` frame with LEN as the UTF-8 byte length (the simulator's choice,
- * PROTOCOL.md §5).
+ * `docs/protocol.md` §5).
  */
 export function encodeFrame(json: string): string {
   return `${Buffer.byteLength(json, 'utf8')}|${json}`;

@@ -6,6 +6,7 @@
  * Error messages may quote the server's own message (truncated, and with every known secret
  * removed), but never a password, app secret, token or stream key.
  */
+import { CodedError, type ErrorParams } from './errors';
 
 /** Stable error codes; messages may change, codes do not. */
 export type AylaErrorCode =
@@ -52,10 +53,11 @@ export const AUTH_ERROR_CODES: ReadonlySet<string> = new Set<string>([
   'SIGN_IN_THROTTLED',
 ]);
 
-/** A failed call to the user service or the DSS REST API. */
-export class AylaApiError extends Error {
-  /** What went wrong, stable across releases. */
-  readonly code: AylaErrorCode;
+/**
+ * A failed call to the user service or the DSS REST API. `params` holds `status` when the server
+ * answered (and what the caller added, never a secret).
+ */
+export class AylaApiError extends CodedError<AylaErrorCode> {
   /** HTTP status, when the server answered. */
   readonly status?: number;
   /** True when the same request may succeed later without any change (5xx, network, timeout, throttle). */
@@ -66,11 +68,11 @@ export class AylaApiError extends Error {
   constructor(
     code: AylaErrorCode,
     message: string,
-    options: { status?: number; cause?: unknown; retryAfterMs?: number } = {},
+    options: { status?: number; cause?: unknown; retryAfterMs?: number; params?: ErrorParams } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'AylaApiError';
-    this.code = code;
+    const params: ErrorParams = { ...options.params };
+    if (options.status !== undefined) params.status = options.status;
+    super(code, message, { params, cause: options.cause });
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     this.retryable = RETRYABLE_CODES.has(code);
@@ -83,7 +85,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 /** How much of a server's error message is quoted in ours. */
 export const MAX_SERVER_MESSAGE_CHARS = 160;
 
-/** Ayla answers some endpoints with 406 unless Accept is set (PROTOCOL.md §3). */
+/** Ayla answers some endpoints with 406 unless Accept is set (`docs/protocol.md` §3). */
 export const JSON_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'application/json',
   Accept: 'application/json',

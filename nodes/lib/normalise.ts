@@ -1,5 +1,5 @@
 /**
- * From a validated DSS event to the typed fields a flow wants (PROTOCOL.md §6): seq as a number,
+ * From a validated DSS event to the typed fields a flow wants (`docs/protocol.md` §6): seq as a number,
  * datapoint values converted by `base_type`, numeric latitude / longitude, a boolean
  * `registered`, the datapointack outcome.
  *

@@ -1,5 +1,5 @@
 /**
- * A user-service session (PROTOCOL.md §3): signs in, keeps the access token fresh, and hands
+ * A user-service session (`docs/protocol.md` §3): signs in, keeps the access token fresh, and hands
  * it to API callers.
  *
  * - One token operation at a time: any number of concurrent callers share one sign-in or

@@ -1,5 +1,5 @@
 /**
- * The DSS subscription REST API (PROTOCOL.md §4): create, list, show, delete, and
+ * The DSS subscription REST API (`docs/protocol.md` §4): create, list, show, delete, and
  * find-or-create by a deterministic name, so that a restarted flow reuses its subscription —
  * and with it the server's replay buffer — instead of piling up new ones.
  */

@@ -30,7 +30,7 @@ describe('events', () => {
     assert.equal(isEventType(undefined), false);
   });
 
-  describe('the verbatim examples of PROTOCOL.md §6', () => {
+  describe('the verbatim examples of docs/protocol.md §6', () => {
     for (const type of EXAMPLE_TYPES) {
       it(`${type} validates, also when the stream expects ${type}`, () => {
         const data = fixtureEvent(type);

@@ -9,6 +9,7 @@ import {
   parseFrame,
   type FrameErrorCode,
 } from '../../nodes/lib/frames';
+import { CodedError } from '../../nodes/lib/errors';
 import { EXAMPLE_TYPES, fixtureText } from '../fixtures/events';
 
 /** Catches the FrameError a call must throw (fails the test when nothing or something else is thrown). */
@@ -45,7 +46,7 @@ describe('frames', () => {
 
   describe('event frames', () => {
     for (const type of EXAMPLE_TYPES) {
-      it(`parses the PROTOCOL.md §6 ${type} example framed with its byte length`, () => {
+      it(`parses the docs/protocol.md §6 ${type} example framed with its byte length`, () => {
         const json = fixtureText(type);
         const frame = parseFrame(encodeFrame(json));
         assert.equal(frame.kind, 'event');
@@ -148,6 +149,12 @@ describe('frames', () => {
         assert.ok(error.excerpt.length <= 41, `excerpt too long: ${error.excerpt.length}`);
       });
     }
+
+    it('FrameError is a CodedError whose params carry the excerpt', () => {
+      const error = frameErrorOf(() => parseFrame('no separator'));
+      assert.ok(error instanceof CodedError);
+      assert.deepEqual(error.params, { excerpt: 'no separator' });
+    });
 
     it('refuses a frame above the default limit before parsing it', () => {
       const json = JSON.stringify({ seq: '1', pad: 'x'.repeat(MAX_FRAME_BYTES) });

@@ -26,7 +26,7 @@ function datapointWith(baseType: string | null, value: unknown, type: 'datapoint
 }
 
 describe('normalise', () => {
-  describe('the PROTOCOL.md §6 examples', () => {
+  describe('the docs/protocol.md §6 examples', () => {
     it('connectivity', () => {
       const n = normaliseEvent(load('connectivity'));
       assert.deepEqual(n, {
