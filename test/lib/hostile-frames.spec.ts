@@ -11,7 +11,7 @@ import { HOSTILE_CASES, HOSTILE_DSN, datapointEvent, framed } from '../fixtures/
 type Outcome =
   | { kind: 'frame-error'; error: FrameError }
   | { kind: 'invalid-event'; error: EventValidationError }
-  | { kind: 'delivered'; normalised: NormalisedDatapoint };
+  | { kind: 'delivered'; normalised: NormalisedDatapoint; lengthMismatch: boolean };
 
 function runPipeline(text: string): Outcome {
   let frame;
@@ -27,7 +27,7 @@ function runPipeline(text: string): Outcome {
     const event = validateEvent(frame.data, 'datapoint');
     const normalised = normaliseEvent(event) as NormalisedDatapoint;
     payloadOf(normalised);
-    return { kind: 'delivered', normalised };
+    return { kind: 'delivered', normalised, lengthMismatch: frame.lengthMismatch !== undefined };
   } catch (error) {
     assert.ok(error instanceof EventValidationError, `unexpected ${String(error)}`);
     return { kind: 'invalid-event', error };
@@ -64,6 +64,7 @@ describe('hostile frame corpus (pure pipeline)', () => {
           assert.equal(outcome.normalised.seq, seq);
           assert.equal(outcome.normalised.dsn, HOSTILE_DSN);
           assert.equal(outcome.normalised.valueError !== undefined, expect.valueFlagged === true);
+          assert.equal(outcome.lengthMismatch, expect.lengthMismatch === true, 'lengthMismatch as documented');
           assert.notEqual(outcome.normalised.value, undefined, 'a value is never dropped');
         }
       }
