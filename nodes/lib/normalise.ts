@@ -4,12 +4,18 @@
  * `registered`, the datapointack outcome.
  *
  * Every output object is built from explicit field picks, so keys such as `__proto__` or
- * `constructor` in the input can never change an output's prototype or Object.prototype. The one
- * free-form part (the datapoint body's `metadata`) is deep-copied with `Object.defineProperty`.
+ * `constructor` in the input can never change an output's prototype or Object.prototype. The
+ * free-form parts (the datapoint body's `metadata`, `rawValue`, `ackMessage`) are deep copies
+ * made by `copyJsonData` (event-copy.ts), which keeps such keys as own data and copies any depth
+ * without recursion past its first levels.
  *
  * A value that cannot be converted is never dropped: it stays in `value` in its raw form and
- * `valueError` says why.
+ * `valueError` says why. Nothing here recurses over cloud-supplied data: `JSON.parse` accepts
+ * nesting thousands of levels deep, and a RangeError would drop the event. A value nested
+ * deeper than {@link MAX_VALUE_DEPTH} levels is flagged instead of rendered (only values that
+ * are objects or arrays are measured, so scalar values, the usual case, cost nothing).
  */
+import { copyJsonData } from './event-copy';
 import {
   datapointBody,
   type AylaEvent,
@@ -104,8 +110,13 @@ export type NormalisedEvent =
   | NormalisedLocation
   | NormalisedRegistration;
 
-/** Nesting depth up to which body metadata is deep-copied; deeper parts are shared, not copied. */
-const MAX_COPY_DEPTH = 32;
+/**
+ * Deepest datapoint value (or coordinate) rendered as JSON text in `value`: an Ayla value is a
+ * scalar, so an object or array is already an oddity, and rendering stays well inside the
+ * stack that `JSON.stringify` recurses on. Deeper values get `value: null`, a `valueError`, and
+ * stay whole in `rawValue`.
+ */
+export const MAX_VALUE_DEPTH = 64;
 
 /** A decimal number as text: optional sign, digits with optional fraction, optional exponent. */
 const DECIMAL_TEXT = /^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
@@ -121,39 +132,52 @@ function booleanOrNull(value: unknown): boolean | null {
 }
 
 /**
- * Deep copy of JSON data into fresh plain objects and arrays. Keys are written with
- * `Object.defineProperty`, so `__proto__` becomes an ordinary own property instead of replacing
- * the copy's prototype, and nothing is ever assigned to Object.prototype.
+ * True when JSON data nests objects or arrays more than `limit` levels deep (a scalar is 0
+ * levels, `[1]` is 1). Iterative, and it stops at the first path that goes too deep, so a
+ * hostile value costs at most one walk of its first `limit` levels.
  */
-function copyJson(value: unknown, depth: number): unknown {
-  if (value === null || typeof value !== 'object' || depth >= MAX_COPY_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((item) => copyJson(item, depth + 1));
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    Object.defineProperty(copy, key, {
-      value: copyJson((value as Record<string, unknown>)[key], depth + 1),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const pending: unknown[] = [value];
+  const depths: number[] = [1];
+  while (pending.length > 0) {
+    const current = pending.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > limit) return true;
+    const children = Array.isArray(current) ? current : Object.values(current);
+    for (const child of children) {
+      if (child !== null && typeof child === 'object') {
+        pending.push(child);
+        depths.push(depth + 1);
+      }
+    }
   }
-  return copy;
+  return false;
 }
 
-/** The raw value as a scalar `value` (objects and arrays as JSON text), for failed conversions. */
+/** What `valueError` says about a value nested too deeply (the value itself is never quoted). */
+const TOO_DEEP = `a value nested deeper than ${MAX_VALUE_DEPTH} levels`;
+
+/**
+ * The raw value as a scalar `value` (objects and arrays as JSON text), for failed conversions;
+ * null for a value nested deeper than {@link MAX_VALUE_DEPTH} levels.
+ */
 function rawScalar(raw: unknown): boolean | number | string | null {
   if (raw === null || raw === undefined) return null;
   if (typeof raw === 'boolean' || typeof raw === 'number' || typeof raw === 'string') return raw;
+  if (typeof raw !== 'object' || nestedDeeperThan(raw, MAX_VALUE_DEPTH)) return null;
   try {
-    return JSON.stringify(raw) ?? String(raw);
+    return JSON.stringify(raw) ?? null;
   } catch {
-    // Not reachable for parsed JSON; a hand-built cyclic object still must not throw here.
-    return String(raw);
+    // Not reachable for parsed JSON (no cycles, depth checked); a hand-built cyclic object
+    // still must not throw here.
+    return null;
   }
 }
 
 /** Describes a raw value for `valueError` without quoting more than a short excerpt. */
 function describeRaw(raw: unknown): string {
+  if (raw !== null && typeof raw === 'object' && nestedDeeperThan(raw, MAX_VALUE_DEPTH)) return TOO_DEEP;
   const text = typeof raw === 'string' ? JSON.stringify(raw) : String(rawScalar(raw));
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
@@ -192,9 +216,15 @@ function failed(raw: unknown, expected: string): ConvertedValue {
 /**
  * Converts a datapoint value by its Ayla base type. `null` stays `null` for every type (a
  * property without a value yet). Unknown or missing base types keep scalar values as they are.
+ * A failed conversion returns the raw form (objects and arrays as JSON text) and an `error`;
+ * an object or array nested deeper than {@link MAX_VALUE_DEPTH} levels returns `value: null`
+ * and an error saying so, whatever the base type. Never throws.
  */
 export function convertValue(raw: unknown, baseType: string | null): ConvertedValue {
   if (raw === null || raw === undefined) return { value: null };
+  if (typeof raw === 'object' && nestedDeeperThan(raw, MAX_VALUE_DEPTH)) {
+    return { value: null, error: `${TOO_DEEP}: not converted (kept as received in rawValue)` };
+  }
   switch (baseType) {
     case 'boolean': {
       const converted = toBoolean(raw);
@@ -263,7 +293,7 @@ function datapointFields<T extends 'datapoint' | 'datapointack'>(eventType: T, e
     displayName: textOrNull(metadata.display_name),
     baseType,
     value: converted.value,
-    rawValue: copyJson(body.value, 0),
+    rawValue: copyJsonData(body.value),
     datapointId: textOrNull(body.id),
     createdAt: textOrNull(body.created_at),
     updatedAt: textOrNull(body.updated_at),
@@ -271,7 +301,7 @@ function datapointFields<T extends 'datapoint' | 'datapointack'>(eventType: T, e
     echo: booleanOrNull(body.echo),
     userUuid: textOrNull(body.user_uuid),
     metadata: (bodyMetadata !== null && typeof bodyMetadata === 'object' && !Array.isArray(bodyMetadata)
-      ? copyJson(bodyMetadata, 0)
+      ? copyJsonData(bodyMetadata)
       : {}) as Record<string, unknown>,
   };
   // Present only when conversion failed, so `'valueError' in msg.ayla` means trouble.
@@ -290,7 +320,7 @@ function normaliseDatapointAck(event: DatapointAckEvent): NormalisedDatapointAck
   const fields = datapointFields('datapointack', event, body) as NormalisedDatapointAck;
   fields.ackStatus = ackStatus;
   fields.ackSuccess = ackStatus !== null && ackStatus >= 200 && ackStatus <= 299;
-  fields.ackMessage = copyJson(body.ack_message, 0) ?? null;
+  fields.ackMessage = copyJsonData(body.ack_message) ?? null;
   fields.ackId = textOrNull(body.ack_id);
   fields.ackedAt = textOrNull(body.acked_at);
   return fields;
@@ -355,12 +385,13 @@ function normaliseRegistration(event: RegistrationEvent): NormalisedRegistration
  *   true/false/"true"/"false"; integer and decimal from numbers or decimal strings, integers
  *   must be whole and within ±2^53; string, message and file as strings; unknown base types
  *   unchanged). A failed conversion keeps the raw value in `value` (objects as JSON text) and
- *   sets `valueError`. datapointack adds `ackStatus`, `ackSuccess` (status 200..299),
+ *   sets `valueError`; a value nested deeper than {@link MAX_VALUE_DEPTH} levels gets
+ *   `value: null` and `valueError`, and stays whole in `rawValue`. datapointack adds `ackStatus`, `ackSuccess` (status 200..299),
  *   `ackMessage`, `ackId`, `ackedAt`.
  * - location: `lat` / `long` as numbers with the padding trimmed; `valueError` when out of range.
  * - registration: `registered` as a boolean.
  *
- * Never throws for an event that passed validation.
+ * Never throws for an event that passed validation, whatever its size or nesting.
  */
 export function normaliseEvent(event: AylaEvent): NormalisedEvent {
   switch (event.metadata.event_type) {
