@@ -5,6 +5,14 @@
  *
  * Error messages may quote the server's own message (truncated, and with every known secret
  * removed), but never a password, app secret, token or stream key.
+ *
+ * Redirects are never followed. Every request sent here carries a secret: the password, app ID
+ * and app secret (sign-in), a refresh token, or an access token (`Authorization`). fetch's
+ * default would re-send a 307/308 POST, body and all, to whatever host the answer names, over
+ * plain http if it says so, past the rule that plain http is for loopback hosts only. So the
+ * request is made with `redirect: 'manual'` and any 3xx answer is refused with
+ * `REDIRECT_REFUSED`, naming the status and the target host (never its path or query, which
+ * could hold anything).
  */
 import { CodedError, type ErrorParams } from './errors';
 
@@ -33,7 +41,9 @@ export type AylaErrorCode =
   /** An answer we cannot use: not JSON, wrong shape, or an unexpected status. */
   | 'BAD_RESPONSE'
   /** The service URL is not configured (for instance US staging, whose REST hosts are unpublished). */
-  | 'NO_ENDPOINT';
+  | 'NO_ENDPOINT'
+  /** A 3xx answer: requests carrying credentials or tokens are never redirected (see the module comment). */
+  | 'REDIRECT_REFUSED';
 
 /** Codes for which trying the same thing again later, unchanged, may succeed. */
 const RETRYABLE_CODES: ReadonlySet<AylaErrorCode> = new Set<AylaErrorCode>([
@@ -221,11 +231,44 @@ function signalFor(timeoutMs: number, callerSignal: AbortSignal | null | undefin
   return controller.signal;
 }
 
+/** Longest target host quoted by REDIRECT_REFUSED (a host name is at most 253 characters). */
+const MAX_QUOTED_HOST_CHARS = 100;
+
+/**
+ * The host a redirect points to, for a message: `host[:port]` of the Location resolved against
+ * the request URL (no user info, path or query), `(no Location)` or `(invalid Location)`.
+ */
+export function redirectTargetHost(location: string | null, requestUrl: string): string {
+  if (location === null || location.trim() === '') return '(no Location)';
+  let host: string;
+  try {
+    host = new URL(location, requestUrl).host;
+  } catch {
+    return '(invalid Location)';
+  }
+  if (host === '') return '(invalid Location)';
+  return host.length > MAX_QUOTED_HOST_CHARS ? `${host.slice(0, MAX_QUOTED_HOST_CHARS)}…` : host;
+}
+
+/** The error for a 3xx answer; see the module comment for why redirects are never followed. */
+function redirectRefused(response: Response, url: string, context: RequestContext): AylaApiError {
+  const status = response.status;
+  const host = redirectTargetHost(response.headers.get('location'), url);
+  return new AylaApiError(
+    'REDIRECT_REFUSED',
+    `${context.action}: ${context.service} at ${originOf(url)} answered HTTP ${status}, redirecting to ${host}; ` +
+      'requests that carry credentials or tokens are never redirected: configure the URL the service really has',
+    { status, params: { host } },
+  );
+}
+
 /**
  * Sends one request with a timeout (`AbortSignal.timeout`, which also covers reading the body
- * later) and JSON headers unless the caller set its own.
+ * later) and JSON headers unless the caller set its own. Redirects are not followed, whatever
+ * `init.redirect` says: every request here carries a secret (see the module comment).
  *
- * @throws {@link AylaApiError} `TIMEOUT` or `NETWORK_ERROR` when no answer arrives.
+ * @throws {@link AylaApiError} `TIMEOUT` or `NETWORK_ERROR` when no answer arrives,
+ *   `REDIRECT_REFUSED` for any 3xx answer.
  */
 export async function sendRequest(url: string, init: RequestInit, context: RequestContext): Promise<Response> {
   const headers = new Headers(init.headers);
@@ -233,11 +276,18 @@ export async function sendRequest(url: string, init: RequestInit, context: Reque
     if (!headers.has(name)) headers.set(name, value);
   }
   const doFetch = context.fetch ?? fetch;
+  let response: Response;
   try {
-    return await doFetch(url, { ...init, headers, signal: signalFor(context.timeoutMs, init.signal) });
+    response = await doFetch(url, { ...init, headers, redirect: 'manual', signal: signalFor(context.timeoutMs, init.signal) });
   } catch (error) {
     throw transportError(error, url, context);
   }
+  if (response.status >= 300 && response.status <= 399) {
+    // The body of a refused redirect is of no use; release the connection.
+    await response.body?.cancel().catch(() => undefined /* already closed: nothing to release */);
+    throw redirectRefused(response, url, context);
+  }
+  return response;
 }
 
 /** A fully read answer: status and body (parsed JSON, or null when empty or not JSON). */
@@ -288,6 +338,7 @@ const DEFAULT_WORDING: Record<AylaErrorCode, string> = {
   SIGN_IN_THROTTLED: 'too many sign-in attempts',
   BAD_RESPONSE: 'unexpected answer',
   NO_ENDPOINT: 'no URL configured',
+  REDIRECT_REFUSED: 'redirect refused',
 };
 
 /**

@@ -10,6 +10,9 @@
  *   so beyond a few attempts per window the session refuses with `SIGN_IN_THROTTLED` without
  *   touching the network.
  * - Errors never contain the password, app secret, app ID or any token.
+ * - Redirects are never followed: every request here carries the credentials or a token, and a
+ *   user service answering 3xx would have them re-sent to another host (http.ts refuses the
+ *   answer with `REDIRECT_REFUSED`).
  */
 import {
   AylaApiError,
@@ -126,7 +129,7 @@ export class Session {
    * (or, failing that, signing in). Concurrent callers share one request.
    *
    * @throws {@link AylaApiError} BAD_CREDENTIALS, BAD_APPLICATION, SIGN_IN_THROTTLED,
-   *   SERVER_ERROR, NETWORK_ERROR, TIMEOUT, BAD_RESPONSE or NO_ENDPOINT.
+   *   SERVER_ERROR, NETWORK_ERROR, TIMEOUT, BAD_RESPONSE, NO_ENDPOINT or REDIRECT_REFUSED.
    */
   getAccessToken(): Promise<string> {
     const tokens = this.tokens;
@@ -148,7 +151,8 @@ export class Session {
    * token when the answer is 401. The caller reads the body (use `readResponse` from http.ts
    * so that a slow body maps to TIMEOUT).
    *
-   * @throws {@link AylaApiError} from {@link getAccessToken}, or NETWORK_ERROR / TIMEOUT.
+   * @throws {@link AylaApiError} from {@link getAccessToken}, or NETWORK_ERROR / TIMEOUT, or
+   *   REDIRECT_REFUSED for a 3xx answer (the token is never sent to the redirect's target).
    */
   async authorizedFetch(url: string, init: AuthorizedRequestInit = {}): Promise<Response> {
     const token = await this.getAccessToken();
