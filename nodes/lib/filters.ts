@@ -6,7 +6,23 @@
  * the cloud. So: wildcards are matched without regular expressions (no backtracking blow-up, and
  * `.` or `+` in a DSN match literally), regular expressions are length-capped and only tried on
  * subjects of a sane length.
+ *
+ * A regular expression can still stall the event loop on a short subject: `^([a-z_]+)*$`
+ * takes ~0.3 s on a 27-character property name and twice as long per extra character, and
+ * every event runs the filter synchronously. So patterns are checked once, when the filter is
+ * built (and by the editor, through {@link checkPatternRule}), and refused with `UNSAFE_REGEX`
+ * when they may backtrack catastrophically:
+ * - safe-regex2's check: no repetition inside a repetition (star height above 1, as in
+ *   `(a+)+`), at most 25 repetitions in all. It also refuses what its parser cannot read
+ *   (lookbehind, for one), and it refuses a few harmless nestings such as `(AC\d+)+`;
+ * - our own check for what safe-regex2 lets through: a repeated group holding an alternation,
+ *   as in `(a|aa)+`, whose branches can overlap (rewrite `(a|b)+` as `[ab]+`).
+ * Neither catches polynomial patterns such as `.*.*.*x`; the subject cap keeps those to
+ * milliseconds for names of real length.
+ *
+ * This file must stay free of Node built-ins and of ajv: the editor bundle imports it.
  */
+import safeRegex from 'safe-regex2';
 import { CodedError } from './errors';
 import type { NormalisedDatapoint, NormalisedDatapointAck, NormalisedEvent } from './normalise';
 
@@ -50,8 +66,12 @@ export const DEFAULT_CHANGE_TRACKER_ENTRIES = 100_000;
 
 const MATCH_MODES: readonly MatchMode[] = ['exact', 'wildcard', 'regex'];
 
-/** Codes of {@link FilterConfigError}. */
-export type FilterConfigErrorCode = 'INVALID_REGEX' | 'INVALID_RULE';
+/**
+ * Codes of {@link FilterConfigError}: `INVALID_REGEX` a regular expression that does not compile,
+ * `UNSAFE_REGEX` one that could block the event loop (see the module comment), `INVALID_RULE`
+ * anything else unusable.
+ */
+export type FilterConfigErrorCode = 'INVALID_REGEX' | 'UNSAFE_REGEX' | 'INVALID_RULE';
 
 /**
  * A filter setting that cannot be compiled. `field` is the {@link FilterConfig} key; `params`
@@ -86,7 +106,71 @@ function regexReason(error: unknown, pattern: string): string {
   return message.length > 120 ? `${message.slice(0, 120)}…` : message;
 }
 
-type RuleProblem = { code: FilterConfigErrorCode; message: string };
+/** What is wrong with one rule: a {@link FilterConfigErrorCode} and a message quoting the pattern. */
+export interface RuleProblem {
+  code: FilterConfigErrorCode;
+  message: string;
+}
+
+/** Repetitions safe-regex2 allows in one pattern (its default). */
+const MAX_REPETITIONS = 25;
+
+/** Whether the text at `at` repeats what precedes it more than once: `*`, `+`, `{n,}`, `{n,m}` with m > 1, `{n}` with n > 1. */
+function repeatsAt(pattern: string, at: number): boolean {
+  const next = pattern.charAt(at);
+  if (next === '*' || next === '+') return true;
+  if (next !== '{') return false;
+  const counted = /^\{([0-9]+)(,([0-9]*))?\}/.exec(pattern.slice(at, at + 24));
+  if (!counted) return false; // a literal `{`
+  if (counted[2] === undefined) return Number(counted[1]) > 1;
+  return counted[3] === '' || Number(counted[3]) > 1;
+}
+
+/**
+ * True when a group holding an alternation (`|`, also in a nested group) is repeated, as in
+ * `(a|aa)+` or `((a|ab)c?)*`: the branches may overlap, and a failing match then tries every
+ * way of splitting the subject among them. safe-regex2 only measures nesting, so it passes
+ * these. One pass over the pattern, skipping escapes and character classes.
+ */
+function repeatsAnAlternation(pattern: string): boolean {
+  /** Per open group: whether it holds a `|`. */
+  const groups: boolean[] = [];
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern.charAt(i);
+    if (char === '\\') {
+      i++;
+    } else if (inClass) {
+      if (char === ']') inClass = false;
+    } else if (char === '[') {
+      inClass = true;
+    } else if (char === '(') {
+      groups.push(false);
+    } else if (char === '|') {
+      if (groups.length > 0) groups[groups.length - 1] = true;
+    } else if (char === ')') {
+      const alternates = groups.pop() === true;
+      if (alternates && repeatsAt(pattern, i + 1)) return true;
+      // The enclosing group now holds an alternation too, and is just as risky when repeated.
+      if (alternates && groups.length > 0) groups[groups.length - 1] = true;
+    }
+  }
+  return false;
+}
+
+/** Why a compilable regular expression is refused as unsafe, or null when it is accepted. */
+function unsafeRegexReason(pattern: string): string | null {
+  if (!safeRegex(pattern, { limit: MAX_REPETITIONS })) {
+    return (
+      `it may backtrack exponentially: nested repetition like (a+)+, over ${MAX_REPETITIONS} repetitions, ` +
+      'or syntax the check cannot read (lookbehind)'
+    );
+  }
+  if (repeatsAnAlternation(pattern)) {
+    return 'it repeats a group of alternatives like (a|aa)+, which may backtrack exponentially; prefer a class like [ab]+';
+  }
+  return null;
+}
 
 function findRuleProblem(rule: unknown): RuleProblem | null {
   if (rule === null || typeof rule !== 'object') return { code: 'INVALID_RULE', message: 'the rule is not a {mode, pattern} object' };
@@ -108,15 +192,29 @@ function findRuleProblem(rule: unknown): RuleProblem | null {
     } catch (error) {
       return { code: 'INVALID_REGEX', message: `regular expression ${quote(pattern)} is invalid: ${regexReason(error, pattern)}` };
     }
+    const unsafe = unsafeRegexReason(pattern);
+    if (unsafe) return { code: 'UNSAFE_REGEX', message: `regular expression ${quote(pattern)} is refused: ${unsafe}` };
   }
   return null;
 }
 
 /**
- * Checks one rule without compiling a filter (the editor uses it to validate a row).
+ * Checks one rule without compiling a filter, with the code {@link buildFilter} would throw.
+ *
+ * @returns null when the rule is usable, else its code (`INVALID_REGEX`, `UNSAFE_REGEX`,
+ *   `INVALID_RULE`) and a message quoting the pattern (shortened past 60 characters).
+ */
+export function patternRuleProblem(rule: PatternRule): RuleProblem | null {
+  return findRuleProblem(rule);
+}
+
+/**
+ * Checks one rule without compiling a filter (the editor uses it to validate a row). Regular
+ * expressions must compile and pass the safety check of the module comment.
  *
  * @returns null when the rule is usable, else a human-readable reason that quotes the pattern
- *   (shortened past 60 characters), e.g. `regular expression "ab(" is invalid: …`.
+ *   (shortened past 60 characters), e.g. `regular expression "ab(" is invalid: …` or
+ *   `regular expression "(a+)+" is refused: it may backtrack exponentially …`.
  */
 export function checkPatternRule(rule: PatternRule): string | null {
   const problem = findRuleProblem(rule);
@@ -229,8 +327,9 @@ function checkChoice(field: 'registration' | 'ack', value: unknown, choices: rea
  * and `ack` to datapointack events; each is ignored for the other types.
  *
  * @throws {@link FilterConfigError} `INVALID_REGEX` for a regular expression that does not
- *   compile, `INVALID_RULE` for anything else unusable; the message names the filter, the rule
- *   number and the pattern.
+ *   compile, `UNSAFE_REGEX` for one that could block the event loop (see the module comment),
+ *   `INVALID_RULE` for anything else unusable; the message names the filter, the rule number
+ *   and the pattern.
  */
 export function buildFilter(config: FilterConfig): (event: NormalisedEvent) => boolean {
   const matchDsn = compileList('dsns', config.dsns);
