@@ -26,7 +26,7 @@ describe('package layout', () => {
     assert.ok(entries.length > 0);
     for (const [, file] of entries) assert.match(file, /^dist\//);
     assert.ok(pkg.files.includes('dist'));
-    assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['ajv', 'ws']);
+    assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['ajv', 'safe-regex2', 'ws']);
   });
 
   for (const [name, file] of entries) {
