@@ -4,9 +4,10 @@
  * `1|Z` is a heartbeat (answer `Z`), `1|X` a mobile keep-alive (no answer). Everything else
  * must be `LEN|<json>`, split at the first `|` only because values may contain `|`.
  *
- * LEN is advisory. Ayla's SDKs, and clients built on them, ignore the number before `|`, and
- * live servers have been seen to send a LEN that matches neither the byte nor the character
- * length. So the payload decides, and LEN only tells how far to trust it:
+ * LEN is advisory. Ayla's SDKs, and the clients built like them (a Home Assistant integration
+ * reading the live mobile DSS, for one), ignore the number before `|`: a frame they deliver must
+ * not be dropped here because its LEN disagrees. So the payload decides, and LEN only says how
+ * far to trust it:
  *
  * - A frame is **usable** when the text after the first `|` is `Z`, `X` or JSON text
  *   (`JSON.parse` accepts it, surrounding whitespace included). It is returned whatever LEN
