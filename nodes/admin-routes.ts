@@ -17,7 +17,7 @@ import { ENDPOINT_TABLE, REGIONS, deploymentsFor, type Region } from './lib/endp
 import { messageOf } from './lib/errors';
 import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
 import type { AylaDssRuntime } from './lib/runtime';
-import { testConnection, type StoredAccount } from './lib/test-connection';
+import { NOT_JSON_CODE, testConnection, type StoredAccount } from './lib/test-connection';
 
 /** GET: the endpoint table and the deployments of each region. */
 export const ENDPOINTS_ROUTE = '/ayla-dss/endpoints';
@@ -25,8 +25,6 @@ export const ENDPOINTS_ROUTE = '/ayla-dss/endpoints';
 export const TEST_CONNECTION_ROUTE = '/ayla-dss/test-connection';
 /** GET: the streams of a deployed account and the runtime's flow control (no secrets). */
 export const DIAGNOSTICS_ROUTE = '/ayla-dss/accounts/:id/diagnostics';
-/** Failure code of a request whose body is not JSON (see the module comment: CSRF). */
-export const NOT_JSON_CODE = 'NOT_JSON';
 
 /** The deployed account node `id` with its stored credentials; undefined for any other node or an undeployed one. */
 function storedAccount(RED: NodeAPI, id: string): StoredAccount | undefined {

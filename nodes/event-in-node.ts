@@ -6,7 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { CodedError } from './lib/errors';
 import type { EventType } from './lib/events';
-import { buildFilter, createChangeTracker, FilterConfigError } from './lib/filters';
+import { buildFilter, createChangeTracker } from './lib/filters';
 import type { StreamListener, StreamProblem, StreamStatus, Registration } from './lib/hub/contract';
 import { filterConfigOf, hasProperties, streamRequestOf } from './lib/in-node-config';
 import { inNodeStatus, type InNodeCounters, type Translate } from './lib/in-node-status';
@@ -155,9 +155,8 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
       showStatus();
       registration = account.register(request, listener);
     } catch (error) {
-      if (error instanceof FilterConfigError) configError(error.code, { field: error.field, detail: error.message });
-      else if (error instanceof CodedError) configError(error.code, { ...error.params, detail: error.message });
-      else throw error;
+      if (!(error instanceof CodedError)) throw error;
+      configError(error.code, { detail: error.message, ...error.params });
     }
   }
 

@@ -20,7 +20,16 @@ export interface Endpoints {
   userUrl: string | null;
 }
 
-export type EndpointErrorCode = 'UNKNOWN_REGION' | 'NO_SUCH_DEPLOYMENT' | 'BAD_URL' | 'INSECURE_URL';
+/** Stable codes of {@link EndpointError}. */
+export const ENDPOINT_ERROR_CODES = [
+  'UNKNOWN_REGION',
+  'NO_SUCH_DEPLOYMENT',
+  'BAD_URL',
+  'INSECURE_URL',
+] as const;
+
+/** One of {@link ENDPOINT_ERROR_CODES}. */
+export type EndpointErrorCode = (typeof ENDPOINT_ERROR_CODES)[number];
 
 /** A region/deployment/client combination that does not exist, or an unusable custom URL. */
 export class EndpointError extends Error {

@@ -26,7 +26,6 @@ import type {
   NormalisedLocation,
   NormalisedRegistration,
 } from './normalise';
-import { payloadOf, topicOf } from './normalise';
 
 /**
  * One message from an `ayla-*-in` node.
@@ -71,6 +70,29 @@ export interface MessageByEventType {
 /** The Node-RED type name of the in-node for an event type: `ayla-<event>-in`. */
 export function inNodeTypeOf(eventType: EventType): string {
   return `ayla-${eventType}-in`;
+}
+
+/** The `msg.topic` for an event: `<dsn>/<property>` for datapoint(ack), else `<dsn>`. */
+export function topicOf(n: NormalisedEvent): string {
+  return n.eventType === 'datapoint' || n.eventType === 'datapointack' ? `${n.dsn}/${n.property}` : n.dsn;
+}
+
+/**
+ * The `msg.payload` for an event: the converted value for datapoint(ack), the status for
+ * connectivity, `{ lat, long }` for location, `registered` for registration.
+ */
+export function payloadOf(n: NormalisedEvent): unknown {
+  switch (n.eventType) {
+    case 'datapoint':
+    case 'datapointack':
+      return n.value;
+    case 'connectivity':
+      return n.status;
+    case 'location':
+      return { lat: n.lat, long: n.long };
+    case 'registration':
+      return n.registered;
+  }
 }
 
 /**

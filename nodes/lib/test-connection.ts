@@ -22,6 +22,18 @@ export const UNCHANGED_PASSWORD = '__PWRD__';
 export const TEST_SIGN_IN_TIMEOUT_MS = 10_000;
 /** Failure code of a test that would send stored secrets or environment values to a user service other than the deployed one. */
 export const STORED_CREDENTIALS_ELSEWHERE_CODE = 'STORED_CREDENTIALS_ELSEWHERE';
+/** Failure code of a request whose body is not JSON (CSRF: see `admin-routes.ts`). */
+export const NOT_JSON_CODE = 'NOT_JSON';
+/** The failure codes only Test connection gives (each has a catalog text). */
+export const TEST_CONNECTION_CODES = [
+  STORED_CREDENTIALS_ELSEWHERE_CODE,
+  NOT_JSON_CODE,
+  'TEST_UNREACHABLE_TIMEOUT',
+  'TEST_UNREACHABLE_DNS',
+  'TEST_UNREACHABLE_REFUSED',
+  'TEST_UNREACHABLE_TLS',
+  'TEST_UNREACHABLE_OTHER',
+] as const;
 
 /** The answer: `message` is plain text (the editor escapes it); `params` fill the catalog text. */
 export type TestConnectionAnswer =
