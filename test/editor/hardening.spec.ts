@@ -111,13 +111,9 @@ describe('editor hardening: messages, a dropped node, imported examples', functi
     await waitUntil(page, 'the OEM model field has the focus', () => document.activeElement?.id === 'node-input-oemModel', undefined, 5_000);
     assert.equal(await lineUnder(page, '#node-input-dsns'), catalog.common.hint.scopeRequired);
 
-    // The account picker says when the chosen account cannot sign in for this node.
-    const accountSelect = page.locator('#node-input-account');
-    await accountSelect.selectOption(KEY_ACCOUNT_ID);
-    await waitUntil(page, 'the account line explains the missing credentials', () => !!document.querySelector('.ayla-dss-field-message:not([style*="none"])'), undefined, 5_000);
-    assert.equal(await lineUnder(page, '#node-input-account'), account.error.credentialsMissing);
-    await accountSelect.selectOption(FULL_ACCOUNT_ID);
-    assert.equal(await lineUnder(page, '#node-input-account'), null, 'credentials the editor has not loaded are not flagged');
+    // Credentials the editor has not loaded (a deployed account never opened) are not flagged.
+    await page.locator('#node-input-account').selectOption(FULL_ACCOUNT_ID);
+    assert.equal(await lineUnder(page, '#node-input-account'), null);
 
     await closeDialog(page, 'node-dialog-ok');
     assert.equal((await validityOf(page, id)).valid, false, 'saved with its defaults, the node is invalid');
@@ -154,7 +150,10 @@ describe('editor hardening: messages, a dropped node, imported examples', functi
     // The imported node's dialog says it too; filling in the account makes both valid.
     const exampleTab = example.find((node) => node.type === 'tab');
     await showFlow(page, String(exampleTab?.label));
-    await openAccountOf(page, importedIn);
+    await openNodeDialog(page, importedIn, IN_DIALOG_READY);
+    assert.equal(await lineUnder(page, '#node-input-account'), account.error.credentialsMissing, 'the account picker says why');
+    await page.locator('#node-input-btn-account-edit').click();
+    await page.locator('#node-config-input-region').waitFor({ state: 'visible' });
     assert.equal(await lineUnder(page, '#node-config-input-appSecret'), account.error.credentialsMissing);
     await page.locator('#node-config-input-email').fill('someone@example.com');
     assert.equal(await lineUnder(page, '#node-config-input-appSecret'), account.error.credentialsPartial, 'a partial set is called out');
