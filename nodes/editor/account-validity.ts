@@ -11,11 +11,8 @@ import type { EditorNode } from './red-api';
 /** Node-RED's events after which an event-in node may have started or stopped needing credentials. */
 const USER_EVENTS = ['nodes:add', 'nodes:remove', 'nodes:change', 'editor:save'];
 
-let scheduled = false;
-
 /** Validates every account and its users again; redraws when a validity changed. */
 function revalidateAccounts(): void {
-  scheduled = false;
   let changed = false;
   RED.nodes.eachConfig((config) => {
     if (config.type !== ACCOUNT_TYPE) return;
@@ -37,10 +34,14 @@ function isEditorNode(subject: unknown): subject is EditorNode {
  * once): the pass runs after the current event handlers, when the flow is complete again.
  */
 export function followAccountUsers(): void {
+  let scheduled = false;
   const onEvent = (subject?: unknown): void => {
     if (scheduled || !isEditorNode(subject) || !isEventInType(subject.type)) return;
     scheduled = true;
-    setTimeout(revalidateAccounts, 0);
+    setTimeout(() => {
+      scheduled = false;
+      revalidateAccounts();
+    }, 0);
   };
   for (const event of USER_EVENTS) RED.events.on(event, onEvent);
 }
