@@ -41,6 +41,24 @@ function followSource(source: JQuery, oemModel: JQuery, dsns: JQuery): () => voi
   };
 }
 
+/**
+ * Puts the cursor in `input` as the dialog opens, ready to type over its `*`. Node-RED's tray
+ * focuses its first field 150 ms after it starts to slide in (red.js `RED.tray.show`), which can
+ * come after `oneditprepare`: a focus elsewhere in the tray before the user pressed a key or a
+ * mouse button is that one, and is sent back once.
+ */
+function focusAsDialogOpens(input: JQuery): void {
+  const tray = input.closest('.red-ui-tray');
+  const EVENTS = 'focusin.ayladss mousedown.ayladss keydown.ayladss';
+  input.trigger('focus').trigger('select');
+  // Attached after the focus above, which is not the one to send back.
+  tray.on(EVENTS, (event) => {
+    if (event.type === 'focusin' && event.target === input[0]) return;
+    tray.off(EVENTS);
+    if (event.type === 'focusin') input.trigger('focus').trigger('select');
+  });
+}
+
 /** `oneditprepare` of the event-in types. */
 export function prepareEventInDialog(node: EditorNode): void {
   pruneTypeRows($('#dialog-form'), node);
@@ -67,10 +85,8 @@ export function prepareEventInDialog(node: EditorNode): void {
   });
   dsns.on('keyup input', refresh);
   refresh();
-  if (needsScope(oemModel.val(), dsns.val(), sourceOf(source.val()))) {
-    // Ready to type over the `*`: the model is what most users fill in.
-    oemModel.trigger('focus').trigger('select');
-  }
+  // The model is what most users fill in.
+  if (needsScope(oemModel.val(), dsns.val(), sourceOf(source.val()))) focusAsDialogOpens(oemModel);
 
   createAccountPicker($('#node-input-account'), source);
 

@@ -390,7 +390,8 @@ describe('editor end to end: real Node-RED + headless Chromium + simulator', fun
     // A new node's scope is OEM model * and DSNs *, which Ayla refuses: the dialog says what to fill in.
     const scopeHint = page.locator('.ayla-dss-field-hint');
     assert.ok(await scopeHint.isVisible(), 'a new node shows the hint under its subscription fields');
-    await waitUntil(page, 'the OEM model has the focus', () => document.activeElement?.id === 'node-input-oemModel', undefined, 5_000);
+    await waitAtRest(page, '.red-ui-tray-footer', 'the dialog has stopped sliding in'); // Node-RED focuses a field as it slides in
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'node-input-oemModel', 'and the OEM model has the focus');
     await page.locator('#node-input-account').selectOption(ACCOUNT_ID);
     await page.locator('#node-input-source').selectOption('auto');
     await page.locator('#node-input-oemModel').fill(MODEL);

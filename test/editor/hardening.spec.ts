@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import catalog from '../../locales/en-US/ayla-dss.json';
 import { NUMERIC_SETTINGS } from '../../nodes/lib/node-options';
-import { dragFromPalette, nodeIds, openNodeDialog, waitUntil } from './support/editor-page';
+import { dragFromPalette, nodeIds, openNodeDialog, waitAtRest, waitUntil } from './support/editor-page';
 import { closeDialog, deployWarning, IN_DIALOG_READY, importFlow, openAccountOf, showFlow, useEditorSession, validityOf } from './support/editor-session';
 
 const TAB_ID = 'hardening-tab';
@@ -108,7 +108,9 @@ describe('editor hardening: messages, a dropped node, imported examples', functi
     const { page } = session();
     const id = await dragFromPalette(page, 'ayla-datapoint-in', 'datapoint', { x: 300, y: 220 });
     await openNodeDialog(page, id, IN_DIALOG_READY);
-    await waitUntil(page, 'the OEM model field has the focus', () => document.activeElement?.id === 'node-input-oemModel', undefined, 5_000);
+    // Checked once the tray is at rest: Node-RED focuses the tray's first field while it slides in.
+    await waitAtRest(page, '.red-ui-tray-footer', 'the dialog has stopped sliding in');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'node-input-oemModel', 'the OEM model field has the focus');
     assert.equal(await lineUnder(page, '#node-input-dsns'), catalog.common.hint.scopeRequired);
 
     // Credentials the editor has not loaded (a deployed account never opened) are not flagged.
