@@ -245,3 +245,29 @@ export function resolveEndpoints(options: EndpointOptions): Endpoints {
   }
   return { ...endpoints };
 }
+
+/** The three URLs of the custom region, by their node property names. */
+export type CustomUrlField = 'streamUrl' | 'apiUrl' | 'userUrl';
+
+/** How {@link resolveEndpoints} checks each custom URL: its label in messages, schemes, and whether it may be empty. */
+const CUSTOM_URL_RULES: Readonly<Record<CustomUrlField, { label: string; secure: string; plain: string; required: boolean }>> = {
+  streamUrl: { label: 'stream URL', secure: 'wss:', plain: 'ws:', required: true },
+  apiUrl: { label: 'DSS API URL', secure: 'https:', plain: 'http:', required: false },
+  userUrl: { label: 'user service URL', secure: 'https:', plain: 'http:', required: false },
+};
+
+/**
+ * Why {@link resolveEndpoints} would refuse one custom-region URL, as its error code, or null
+ * when it accepts it: the editor checks each field on its own with the runtime's rule (schemes,
+ * loopback-only plain transport, no user info, query or fragment; the stream URL is required).
+ */
+export function customUrlProblem(field: CustomUrlField, value: string | undefined, allowInsecure: boolean): 'BAD_URL' | 'INSECURE_URL' | null {
+  const rule = CUSTOM_URL_RULES[field];
+  try {
+    const url = checkCustomUrl(rule.label, value, rule.secure, rule.plain, allowInsecure);
+    return url === null && rule.required ? 'BAD_URL' : null;
+  } catch (error) {
+    if (error instanceof EndpointError && (error.code === 'BAD_URL' || error.code === 'INSECURE_URL')) return error.code;
+    throw error;
+  }
+}

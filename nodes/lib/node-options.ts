@@ -139,3 +139,25 @@ export interface EventInNodeProperties {
 export interface EventInCredentials {
   streamKey?: string;
 }
+
+/**
+ * True when a subscription list (`*` or a comma-separated list, as an event-in node's OEM model,
+ * DSNs and properties are written) means "every value": missing, empty, or any entry `*` (the
+ * same reading as `normaliseList` in subscriptions.ts, which would turn it into `*`).
+ */
+export function isWholeSpecList(list: string | undefined | null): boolean {
+  const entries = (list ?? '*')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.length === 0 || entries.includes('*');
+}
+
+/**
+ * Why Ayla would refuse the subscription an `auto` event-in node asks for, or null. Ayla needs
+ * DSNs when the OEM model is `*`: a subscription to every device of every model is refused
+ * (`docs/protocol.md` §4). `MISSING_DSN` is the catalog code of that text.
+ */
+export function subscriptionScopeProblem(spec: { oemModel?: string | null; dsns?: string | null }): 'MISSING_DSN' | null {
+  return isWholeSpecList(spec.oemModel) && isWholeSpecList(spec.dsns) ? 'MISSING_DSN' : null;
+}

@@ -5,9 +5,13 @@
  * 1. the editor opens and the pre-deployed demo-like flow shows events in the debug sidebar;
  * 2. the account dialog offers only existing deployments, shows the resolved URLs, and Test
  *    connection reports success, then the reason of a failure (wrong password);
- * 3. a datapoint-in node dragged from the palette gets an account, an auto source and a DSN
- *    filter in its dialog (with a bad regex flagged, then removed), is wired by mouse to a debug
- *    node dragged in too, is deployed, and only the matching device's events reach its debug.
+ * 3. a datapoint-in node dragged from the palette opens on its OEM model with a hint (its default
+ *    scope * / * is refused by Ayla), gets an account, an auto source and a DSN filter in its
+ *    dialog (with a bad regex flagged, then removed), is wired by mouse to a debug node dragged
+ *    in too, is deployed, and only the matching device's events reach its debug.
+ *
+ * The editor's hardening (messages, imported examples, stored XSS) has its own files:
+ * hardening.spec.ts and test-connection-xss.spec.ts.
  *
  * Set AYLA_E2E_SCREENSHOTS=<dir> to keep screenshots of the dialogs; on a failure one is
  * always written to the OS temp directory and its path printed.
@@ -383,9 +387,15 @@ describe('editor end to end: real Node-RED + headless Chromium + simulator', fun
     const newIn = await dragFromPalette(page, 'ayla-datapoint-in', 'datapoint', { x: 240, y: 220 });
     await openNodeDialog(page, newIn, '#node-input-oemModel');
 
+    // A new node's scope is OEM model * and DSNs *, which Ayla refuses: the dialog says what to fill in.
+    const scopeHint = page.locator('.ayla-dss-field-hint');
+    assert.ok(await scopeHint.isVisible(), 'a new node shows the hint under its subscription fields');
+    await waitAtRest(page, '.red-ui-tray-footer', 'the dialog has stopped sliding in'); // Node-RED focuses a field as it slides in
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'node-input-oemModel', 'and the OEM model has the focus');
     await page.locator('#node-input-account').selectOption(ACCOUNT_ID);
     await page.locator('#node-input-source').selectOption('auto');
     await page.locator('#node-input-oemModel').fill(MODEL);
+    await scopeHint.waitFor({ state: 'hidden', timeout: 5_000 });
     assert.equal(await page.locator('#node-input-dsns').inputValue(), '*');
 
     const dsnList = page.locator('#ayla-dss-dsnFilter');

@@ -32,10 +32,11 @@ const PROBE_TIMEOUT_MS = 2_000;
 
 /** Editor files the build copies verbatim into dist/: a stale copy would test yesterday's editor. */
 const COPIED_EDITOR_FILES = [
-  ['nodes/ayla-dss.html', 'dist/ayla-dss.html'],
   ['locales/en-US/ayla-dss.html', 'dist/locales/en-US/ayla-dss.html'],
   ['locales/en-US/ayla-dss.json', 'dist/locales/en-US/ayla-dss.json'],
 ];
+/** The editor html is built, not copied (templates + bundled nodes/editor code): compared with a fresh build. */
+const BUILT_EDITOR_HTML = 'dist/ayla-dss.html';
 
 /** Throws with a clear message when the package has not been built, or its editor files are stale. */
 export function assertBuilt(): void {
@@ -48,6 +49,12 @@ export function assertBuilt(): void {
     if (!fs.existsSync(built) || !fs.readFileSync(built).equals(fs.readFileSync(path.join(REPO_ROOT, source)))) {
       throw new Error(`${copy} differs from ${source}: run ${rebuild}`);
     }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { assembleEditorHtml } = require('../../scripts/build-editor.js') as { assembleEditorHtml(): string };
+  const builtHtml = path.join(REPO_ROOT, BUILT_EDITOR_HTML);
+  if (!fs.existsSync(builtHtml) || fs.readFileSync(builtHtml, 'utf8') !== assembleEditorHtml()) {
+    throw new Error(`${BUILT_EDITOR_HTML} is older than nodes/ayla-dss.html or nodes/editor/: run ${rebuild}`);
   }
 }
 
