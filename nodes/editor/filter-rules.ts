@@ -1,9 +1,9 @@
 /**
  * Checks of the client-side filter lists (DSNs, OEM models, properties): whether a rule is
- * usable is decided by `checkPatternRule` in nodes/lib/filters.ts, the function the runtime
+ * usable is decided by `checkPatternRule` in nodes/lib/pattern-rules.ts, the function the runtime
  * compiles filters with; this file only picks the catalog wording for the reason.
  */
-import { checkPatternRule, MAX_PATTERN_CHARS, type MatchMode } from '../lib/filters';
+import { checkPatternRule, MAX_PATTERN_CHARS, type MatchMode } from '../lib/pattern-rules';
 import { problem, type Problem } from './problem';
 
 /** Every match mode, keyed so the compiler flags a mode added to `MatchMode` but missing here. */

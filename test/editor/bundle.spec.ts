@@ -65,7 +65,7 @@ describe('editor bundle', function () {
     const outside = bundle.inputs.filter((input) => !build.ALLOWED_INPUTS.some((allowed) => allowed.test(input)));
     assert.deepEqual(outside, []);
     assert.ok(!bundle.inputs.some((input) => /ajv|node:|\/ws\//.test(input)), `no ajv, ws or Node built-in: ${bundle.inputs.join(', ')}`);
-    for (const shared of ['nodes/lib/node-options.ts', 'nodes/lib/endpoints.ts', 'nodes/lib/filters.ts', 'nodes/lib/event-types.ts']) {
+    for (const shared of ['nodes/lib/node-options.ts', 'nodes/lib/endpoints.ts', 'nodes/lib/pattern-rules.ts', 'nodes/lib/event-types.ts']) {
       assert.ok(bundle.inputs.includes(shared), `the editor shares ${shared} with the runtime`);
     }
   });

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { EndpointError, resolveEndpoints, type CustomUrlField } from '../../nodes/lib/endpoints';
-import { checkPatternRule, MAX_PATTERN_CHARS } from '../../nodes/lib/filters';
+import { checkPatternRule, MAX_PATTERN_CHARS } from '../../nodes/lib/pattern-rules';
 import { NUMERIC_SETTINGS, readNumericSetting } from '../../nodes/lib/node-options';
 import { customUrlFieldProblem, heartbeatProblem, heartbeatToSave, heartbeatToShow } from '../../nodes/editor/account-settings';
 import { credentialsProblem, filledCredentials } from '../../nodes/editor/credentials-check';
