@@ -1,6 +1,6 @@
 /**
- * Everything the runtime keeps per account identity — e-mail, service URLs, client type and
- * instance label — however many `ayla-dss-account` nodes share it: the user-service session,
+ * Everything the runtime keeps per account identity — e-mail, service URLs, client type,
+ * instance label and a fingerprint of the secrets — however many `ayla-dss-account` nodes share it: the user-service session,
  * the subscriptions found or created, and the {@link StreamHub} of its streams. Two account
  * nodes with the same credentials therefore share one find-or-create and one socket per
  * subscription instead of replacing each other's sockets, and a redeploy signs in again for
