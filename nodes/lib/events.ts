@@ -175,10 +175,10 @@ const datapointBodySchema = {
     ack_status: { type: ['integer', 'string', 'null'] },
     metadata: { type: ['object', 'null'] },
   },
-};
+} as const;
 
 /** JSON Schemas, one per event type (draft-07, as ajv's default). Exported for documentation and tooling. */
-export const EVENT_SCHEMAS: Record<EventType, object> = {
+export const EVENT_SCHEMAS: Readonly<Record<EventType, object>> = {
   connectivity: envelopeSchema(
     'connectivity',
     [],
@@ -225,7 +225,7 @@ const ENVELOPE_SCHEMA = {
       properties: { event_type: { enum: [...EVENT_TYPES] }, dsn: nonEmptyString },
     },
   },
-};
+} as const;
 
 // strict: false lets the schemas use `anyOf` next to `required` without ajv warnings;
 // allErrors stays off so a hostile event costs one failing check, not a full report.
@@ -240,7 +240,7 @@ const validators = Object.fromEntries(EVENT_TYPES.map((type) => [type, ajv.compi
  * Clearer words than ajv's for the fields whose schema is an `anyOf` (ajv would report the
  * first branch only, e.g. "must match pattern …" for a numeric seq).
  */
-const FIELD_EXPECTATIONS: Record<string, string> = {
+const FIELD_EXPECTATIONS: Readonly<Record<string, string>> = {
   '/metadata/event_type': `must be one of ${EVENT_TYPES.join(', ')}`,
   '/seq': 'must be a decimal integer of at most 15 digits (usually a string such as "13")',
   '/location_event/lat': 'must be a decimal number or a decimal string such as " 44.769500"',

@@ -164,7 +164,7 @@ function compileRule(rule: PatternRule): (subject: string) => boolean {
   }
 }
 
-const FIELD_LABELS: Record<string, string> = {
+const FIELD_LABELS: Readonly<Record<string, string>> = {
   dsns: 'DSN filter',
   oemModels: 'OEM model filter',
   properties: 'property filter',
