@@ -407,6 +407,28 @@ describe('PositionFile', () => {
       assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 49 } } });
     });
 
+    it('flush() during a background write, with a change made meanwhile: waits for it, writes once more, never two writes at once', async () => {
+      useDisk({ renameDelayMs: 30 });
+      const store = open({ throttleMs: 40 });
+      await store.load();
+      const t0 = Date.now();
+      store.set('k', { seq: 1 });
+      await advance(1); // the first write starts at once and its rename takes 30 ms
+      store.set('k', { seq: 2 });
+      await advanceUntil(store.flush());
+      await advance(200); // time for any write the flush left scheduled
+      assert.equal(disk.maxConcurrentWrites, 1, `writes never overlap: ${JSON.stringify(disk.writes.map((write) => ({ ...write, startedAt: write.startedAt - t0 })))}`);
+      assert.deepEqual(
+        disk.writes.map((write) => [write.startedAt - t0, seqOf(write.text)]),
+        [
+          [0, 1],
+          [30, 2],
+        ],
+        'the flush wrote the change once, after the write in flight',
+      );
+      assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 2 } } });
+    });
+
     it('close() flushes pending changes, stops the timer, and is idempotent; later changes stay in memory', async () => {
       const store = open({ throttleMs: 60_000 });
       await store.load();
