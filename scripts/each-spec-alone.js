@@ -6,7 +6,7 @@
 // file paths or substrings to run only matching specs.
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -32,12 +32,40 @@ function findSpecs(dir) {
 
 /** The mocha CLI of this repository, run by the current Node (no npx or shell needed, on Windows too). */
 const mochaBin = require.resolve('mocha/bin/mocha.js', { paths: [root] });
+const isWindows = process.platform === 'win32';
+/** The mocha processes running now. */
+const running = new Set();
+
+/**
+ * Kills a mocha process with everything it started (a Node-RED child, a browser): its process
+ * group on POSIX (it was spawned detached, as a group leader), its process tree on Windows.
+ */
+function killTree(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (isWindows) {
+    spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+    return;
+  }
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is gone already: the process alone, if it is still there
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) killTree(child);
+    process.exit(130);
+  });
+}
 
 /** Runs one spec file; resolves with { file, ok, seconds, output, timedOut }. */
 function runOne(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [mochaBin, file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(process.execPath, [mochaBin, file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, detached: !isWindows });
+    running.add(child);
     let output = '';
     const keep = (chunk) => {
       output += chunk.toString('utf8');
@@ -47,14 +75,16 @@ function runOne(file) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killTree(child);
     }, timeoutSeconds * 1000);
     child.on('close', (code) => {
+      running.delete(child);
       clearTimeout(timer);
       const seconds = (Date.now() - started) / 1000;
       resolve({ file, ok: code === 0 && !timedOut, seconds, output, timedOut });
     });
     child.on('error', (error) => {
+      running.delete(child);
       clearTimeout(timer);
       resolve({ file, ok: false, seconds: (Date.now() - started) / 1000, output: `${output}\n${String(error)}`, timedOut });
     });
