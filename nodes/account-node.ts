@@ -18,7 +18,7 @@ import type { AccountLease, AylaDssRuntime } from './lib/runtime';
 export const ACCOUNT_NODE_TYPE = 'ayla-dss-account';
 
 /** Credential definitions: secrets are `password` so Node-RED never sends them back to the editor. */
-export const ACCOUNT_CREDENTIALS: Record<keyof Required<AccountCredentials>, { type: 'text' | 'password' }> = {
+export const ACCOUNT_CREDENTIALS: Readonly<Record<keyof Required<AccountCredentials>, { readonly type: 'text' | 'password' }>> = {
   email: { type: 'text' },
   password: { type: 'password' },
   appId: { type: 'password' },

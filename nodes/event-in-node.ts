@@ -19,7 +19,7 @@ import { isAccountNode } from './account-node';
 export const STATUS_REFRESH_MS = 1000;
 
 /** Credential definitions of every in-node: the stream key is a secret. */
-export const EVENT_IN_CREDENTIALS: Record<keyof Required<EventInCredentials>, { type: 'text' | 'password' }> = { streamKey: { type: 'password' } };
+export const EVENT_IN_CREDENTIALS: Readonly<Record<keyof Required<EventInCredentials>, { readonly type: 'text' | 'password' }>> = { streamKey: { type: 'password' } };
 
 type EventInNodeDef = NodeDef & EventInNodeProperties;
 

@@ -127,10 +127,10 @@ const datapointBodySchema = {
     ack_status: { type: ['integer', 'string', 'null'] },
     metadata: { type: ['object', 'null'] },
   },
-};
+} as const;
 
 /** JSON Schemas, one per event type (draft-07, as ajv's default). Exported for documentation and tooling. */
-export const EVENT_SCHEMAS: Record<EventType, object> = {
+export const EVENT_SCHEMAS: Readonly<Record<EventType, object>> = {
   connectivity: envelopeSchema(
     'connectivity',
     [],
@@ -177,7 +177,7 @@ const ENVELOPE_SCHEMA = {
       properties: { event_type: { enum: [...EVENT_TYPES] }, dsn: nonEmptyString },
     },
   },
-};
+} as const;
 
 // strict: false lets the schemas use `anyOf` next to `required` without ajv warnings;
 // allErrors stays off so a hostile event costs one failing check, not a full report.
@@ -193,7 +193,7 @@ const validators = Object.fromEntries(EVENT_TYPES.map((type) => [type, ajv.compi
  * report the first branch only, e.g. "must match pattern …" for a numeric seq): what the field
  * must be, the keyword reported, and what is expected.
  */
-const FIELD_EXPECTATIONS: Record<string, { keyword: string; expected: string; words: string }> = {
+const FIELD_EXPECTATIONS: Readonly<Record<string, { keyword: string; expected: string; words: string }>> = {
   '/metadata/event_type': { keyword: 'enum', expected: EVENT_TYPES.join(', '), words: `must be one of ${EVENT_TYPES.join(', ')}` },
   '/seq': {
     keyword: 'anyOf',

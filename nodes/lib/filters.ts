@@ -39,7 +39,7 @@ export interface FilterConfig {
 /** Default bound of {@link createChangeTracker}: remembered dsn+property pairs. */
 export const DEFAULT_CHANGE_TRACKER_ENTRIES = 100_000;
 
-const FIELD_LABELS: Record<string, string> = {
+const FIELD_LABELS: Readonly<Record<string, string>> = {
   dsns: 'DSN filter',
   oemModels: 'OEM model filter',
   properties: 'property filter',

@@ -330,7 +330,7 @@ export async function readResponse(response: Response, context: RequestContext):
 }
 
 /** Default human wording per code, used when the caller does not give its own. */
-const DEFAULT_WORDING: Record<AylaErrorCode, string> = {
+const DEFAULT_WORDING: Readonly<Record<AylaErrorCode, string>> = {
   BAD_CREDENTIALS: 'wrong email or password',
   BAD_APPLICATION: 'unknown app ID or app secret',
   REFRESH_REFUSED: 'the refresh token was refused',

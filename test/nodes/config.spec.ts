@@ -22,7 +22,7 @@ import {
 const CONFIG_ERROR_STATUS = 'ayla-dss-account.status.config-error';
 
 describe('ayla-dss nodes: configuration errors and credentials', function () {
-  const sim = useSimulatorAndHelper();
+  const sim = useSimulatorAndHelper({ simulatorPerTest: true });
   afterEach(() => {
     delete process.env.AYLA_TEST_PASSWORD;
   });

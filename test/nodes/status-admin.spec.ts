@@ -22,7 +22,7 @@ import {
 
 describe('ayla-*-in status and admin routes', function () {
   this.timeout(20_000);
-  const sim = useSimulatorAndHelper();
+  const sim = useSimulatorAndHelper({ simulatorPerTest: true });
 
   function statusTexts(id: string): Array<{ fill: string; shape: string; text: string }> {
     const node = helper.getNode(id) as unknown as { status: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } };
