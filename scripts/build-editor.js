@@ -56,6 +56,9 @@ function bundleEditor() {
     // The oldest browsers Node-RED 3.1's editor supports run ES2018; newer syntax is lowered.
     target: 'es2018',
     tsconfig: 'tsconfig.editor.json',
+    // Keep node_modules/ in the input paths when node_modules is a symlink (a git worktree
+    // sharing another checkout's install, `npm link`): ALLOWED_INPUTS names them that way.
+    preserveSymlinks: true,
     write: false,
     metafile: true,
     sourcemap: false,
