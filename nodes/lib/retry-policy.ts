@@ -35,6 +35,8 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
   const value = (header ?? '').trim();
   if (value === '') return null;
   if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  // Every HTTP date form names its month (and weekday); `Date.parse` alone would take "-3" for a year.
+  if (!/[A-Za-z]{3}/.test(value)) return null;
   const date = Date.parse(value);
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }

@@ -19,8 +19,12 @@ const CODES = [
   // node configuration and stream notices
   'NO_ACCOUNT', 'MISSING_CREDENTIALS', 'ENV_MISSING', 'MISSING_STREAM_KEY', 'MISSING_DSN', 'INVALID_SOURCE', 'INVALID_REGEX', 'INVALID_RULE',
   'CLOSED', 'GAP', 'UNEXPECTED_EVENT_TYPE', 'SUPPRESSED',
-  // admin routes (nodes/admin-routes.ts)
-  'NOT_JSON', 'STORED_CREDENTIALS_ELSEWHERE',
+  // admin routes (nodes/admin-routes.ts, nodes/device-routes.ts)
+  'NOT_JSON', 'STORED_CREDENTIALS_ELSEWHERE', 'ACCOUNT_NOT_DEPLOYED', 'BAD_QUERY',
+  // DeviceError (nodes/lib/device-errors.ts), initial values
+  'NO_DEVICE_URL', 'NO_TARGET', 'INVALID_VALUE', 'UNSUPPORTED_BASE_TYPE', 'PROPERTY_NOT_WRITABLE', 'PROPERTY_READ_ONLY', 'DEVICE_NOT_FOUND',
+  'DEVICE_FORBIDDEN', 'WRITE_REFUSED', 'DEVICE_SERVICE_ERROR', 'DEVICE_SERVICE_BUSY', 'DEVICE_UNREACHABLE', 'WRITE_OUTCOME_UNKNOWN',
+  'WRITE_RATE_LIMITED', 'ACK_TIMEOUT', 'ACK_UNTRACKABLE', 'INITIAL_INCOMPLETE',
 ];
 
 describe('en-US catalog', () => {
@@ -32,6 +36,11 @@ describe('en-US catalog', () => {
   it('falls back to UNKNOWN for a code it does not know', () => {
     assert.equal(errorKey('SOMETHING_NEW'), 'ayla-dss-account.errors.UNKNOWN');
     assert.equal(errorKey('BAD_JSON'), 'ayla-dss-account.errors.BAD_JSON');
+  });
+
+  it('has the status texts ayla-datapoint-out shows', () => {
+    const status = (catalog as unknown as Record<string, { status: Record<string, string> }>)['ayla-datapoint-out'].status;
+    for (const key of ['writing', 'waiting', 'written', 'acked', 'ack-failed', 'failed']) assert.ok(status[key], key);
   });
 
   it('has the status texts the in-nodes show', () => {
