@@ -62,7 +62,7 @@ describe('initial values of the in-nodes', function () {
   });
 
   it('datapoint: a live event that arrives while the state is read is sent neither before nor after the value it set', async () => {
-    await delayDeviceReads(sim(), 3);
+    await delayDeviceReads(sim(), 4);
     const flow = [accountNode(sim()), inNode('datapoint', 'n1', { oemModel: 'thermo-t100', properties: 'target_temp', initial: true }), helperNode()];
     await helper.load(aylaNodes, flow, accountCredentials(sim()));
     const received = recordInputs(helper.getNode('out')) as Msg[];
@@ -77,7 +77,7 @@ describe('initial values of the in-nodes', function () {
   });
 
   it('connectivity: each device\'s status, and a change during the read is not repeated', async () => {
-    await delayDeviceReads(sim(), 3);
+    await delayDeviceReads(sim(), 4);
     const flow = [accountNode(sim()), inNode('connectivity', 'n1', { oemModel: 'thermo-t100', initial: true }), helperNode()];
     await helper.load(aylaNodes, flow, accountCredentials(sim()));
     const received = recordInputs(helper.getNode('out')) as Msg[];
@@ -95,7 +95,7 @@ describe('initial values of the in-nodes', function () {
   });
 
   it('location: each device\'s lat / long as numbers, and a move during the read is not repeated', async () => {
-    await delayDeviceReads(sim(), 3);
+    await delayDeviceReads(sim(), 4);
     const flow = [accountNode(sim()), inNode('location', 'n1', { oemModel: 'thermo-t100', initial: true }), helperNode()];
     await helper.load(aylaNodes, flow, accountCredentials(sim()));
     const received = recordInputs(helper.getNode('out')) as Msg[];
