@@ -124,7 +124,7 @@ const DEMO_ROWS = [
 function demoFlow(sim) {
   const account = {
     id: ACCOUNT_ID, type: 'ayla-dss-account', name: 'Simulator (demo account)', region: 'custom', deployment: 'field', clientType: 'cloud',
-    streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl, deviceUrl: sim.deviceUrl, heartbeatTimeout: 90, writeRate: 5, allowInsecure: false,
+    streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl, deviceUrl: sim.deviceUrl, heartbeatTimeout: 90, allowInsecure: false,
   };
   const common = { z: TAB_ID, account: ACCOUNT_ID, source: 'auto', dsnFilter: [], modelFilter: [] };
   const debug = (id, name, y) => ({ id, type: 'debug', z: TAB_ID, name, active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto', x: 460, y, wires: [] });
