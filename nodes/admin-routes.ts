@@ -27,7 +27,7 @@ export const TEST_CONNECTION_ROUTE = '/ayla-dss/test-connection';
 export const DIAGNOSTICS_ROUTE = '/ayla-dss/accounts/:id/diagnostics';
 
 /** The deployed account node `id` with its stored credentials; undefined for any other node or an undeployed one. */
-function storedAccount(RED: NodeAPI, id: string): StoredAccount | undefined {
+export function storedAccount(RED: NodeAPI, id: string): StoredAccount | undefined {
   let properties: AccountNodeProperties | undefined;
   RED.nodes.eachNode((node) => {
     if (node.id === id && node.type === ACCOUNT_NODE_TYPE) properties = node as AccountNodeProperties;

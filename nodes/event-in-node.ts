@@ -2,15 +2,21 @@
  * The five `ayla-<event>-in` node types, built by one factory: each node registers with its
  * account, filters the (already parsed, validated and normalised) events of its type with its
  * own compiled filter, sends the message `messages.ts` builds, and shows the stream's state.
+ * With `initial` (datapoint, connectivity, location) it first sends the current state read from
+ * the device service, through an {@link InitialGate} that keeps it ahead of the live events of
+ * the same key and never repeats one (`docs/protocol.md` §7.6).
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { CodedError } from './lib/errors';
-import type { EventType } from './lib/events';
+import type { AylaEvent, EventType } from './lib/events';
 import { buildFilter, createChangeTracker } from './lib/filters';
 import type { StreamListener, StreamProblem, StreamStatus, Registration } from './lib/hub/contract';
 import { filterConfigOf, hasProperties, streamRequestOf } from './lib/in-node-config';
 import { inNodeStatus, type InNodeCounters, type Translate } from './lib/in-node-status';
-import { buildMessage, inNodeTypeOf } from './lib/messages';
+import { InitialGate } from './lib/initial-gate';
+import { startInitialValues, supportsInitial } from './lib/initial-values';
+import { buildInitialMessage, buildMessage, inNodeTypeOf } from './lib/messages';
+import type { NormalisedEvent } from './lib/normalise';
 import type { EventInCredentials, EventInNodeProperties } from './lib/node-options';
 import { errorText } from './lib/catalog';
 import { isAccountNode } from './account-node';
@@ -22,6 +28,12 @@ export const STATUS_REFRESH_MS = 1000;
 export const EVENT_IN_CREDENTIALS: Readonly<Record<keyof Required<EventInCredentials>, { readonly type: 'text' | 'password' }>> = { streamKey: { type: 'password' } };
 
 type EventInNodeDef = NodeDef & EventInNodeProperties;
+
+/** An event or an initial value on its way through a node's {@link InitialGate} (`raw` null for initial values). */
+interface GatedEvent {
+  normalised: NormalisedEvent;
+  raw: AylaEvent | null;
+}
 
 /** Registers the in-node type for one event type. */
 export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
@@ -48,6 +60,9 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
     let flowReady = false;
     let statusPending = false;
     let pendingProblem: StreamProblem | null = null;
+    /** Started once the flow is ready: its messages must find the nodes they are wired to. */
+    let startInitial: (() => void) | null = null;
+    const closing = new AbortController();
     let flowReadyImmediate: NodeJS.Immediate | null = setImmediate(() => {
       flowReadyImmediate = null;
       flowReady = true;
@@ -56,6 +71,7 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
       const problem = pendingProblem;
       pendingProblem = null;
       if (problem) report(problem);
+      startInitial?.();
     });
 
     const showStatus = (): void => {
@@ -108,6 +124,7 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
+      closing.abort(new Error('the node closed'));
       if (statusTimer) clearTimeout(statusTimer);
       if (flowReadyImmediate) clearImmediate(flowReadyImmediate);
       statusTimer = null;
@@ -129,18 +146,27 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
     }
 
     try {
-      const accept = buildFilter(filterConfigOf(config, eventType));
+      const filterConfig = filterConfigOf(config, eventType);
+      const accept = buildFilter(filterConfig);
       const changes = config.onlyChanges === true && hasProperties(eventType) ? createChangeTracker() : null;
+      const isNew = (event: NormalisedEvent) => !(changes && (event.eventType === 'datapoint' || event.eventType === 'datapointack') && !changes.isChange(event));
+      const forward = ({ normalised, raw }: GatedEvent, initial: boolean) => {
+        // Behind a gate the change check runs here, on what is really sent (an initial value counts as the last value).
+        if (closed || (gate && !isNew(normalised))) return;
+        node.send(initial || raw === null ? buildInitialMessage(normalised) : buildMessage(normalised, raw));
+        counters.sent += 1;
+        refreshCount();
+      };
+      const gate = config.initial === true && supportsInitial(eventType) ? new InitialGate<GatedEvent>(forward) : null;
       const listener: StreamListener = {
         eventType,
         accepts(event) {
           if (closed || !accept(event)) return false;
-          return !(changes && (event.eventType === 'datapoint' || event.eventType === 'datapointack') && !changes.isChange(event));
+          return gate !== null || isNew(event);
         },
         deliver(normalised, raw) {
-          node.send(buildMessage(normalised, raw));
-          counters.sent += 1;
-          refreshCount();
+          if (gate) gate.live({ normalised, raw });
+          else forward({ normalised, raw }, false);
         },
         status(status) {
           if (closed) return;
@@ -154,6 +180,38 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
       const request = streamRequestOf(config, node.credentials, eventType, account.accountContext);
       showStatus();
       registration = account.register(request, listener);
+      if (gate && supportsInitial(eventType)) {
+        const deviceAccepts = buildFilter({ dsns: filterConfig.dsns, oemModels: filterConfig.oemModels });
+        startInitial = () => {
+          let source;
+          try {
+            source = account.devices();
+          } catch (error) {
+            gate.finish();
+            if (error instanceof CodedError) report({ level: 'error', code: error.code, params: { ...error.params, detail: error.message } });
+            return;
+          }
+          startInitialValues<GatedEvent>({
+            source,
+            eventType,
+            request,
+            deviceFilter: (device) => deviceAccepts({ eventType: 'connectivity', seq: 0, dsn: device.dsn, oemModel: device.oemModel, oemId: null, status: '', eventTime: null, userUuid: null }),
+            accept,
+            gate,
+            itemOf: (normalised) => ({ normalised, raw: null }),
+            signal: closing.signal,
+          }).then(
+            (result) => {
+              if (!closed && result.failed > 0) report({ level: 'warn', code: 'INITIAL_INCOMPLETE', params: { count: result.failed, code: result.firstFailure?.code ?? 'UNKNOWN' } });
+            },
+            (error: unknown) => {
+              if (closed) return;
+              const code = error instanceof CodedError ? error.code : 'UNKNOWN';
+              report({ level: 'error', code, params: { ...(error instanceof CodedError ? error.params : {}), detail: error instanceof Error ? error.message : String(error) } });
+            },
+          );
+        };
+      }
     } catch (error) {
       if (!(error instanceof CodedError)) throw error;
       configError(error.code, { detail: error.message, ...error.params });

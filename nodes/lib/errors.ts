@@ -28,6 +28,8 @@ export class CodedError<C extends string = string> extends Error {
 export const CONFIG_ERROR_CODES = [
   'MISSING_CREDENTIALS',
   'NO_ENDPOINT',
+  /** The account has no device-service URL (docs/protocol.md §7.1). */
+  'NO_DEVICE_URL',
   'MISSING_STREAM_KEY',
   'MISSING_DSN',
   'INVALID_SOURCE',

@@ -65,6 +65,7 @@ const IN_DIALOG_READY = '.red-ui-editableList:has(#ayla-dss-dsnFilter) .red-ui-e
 const TYPE_SPECIFIC_IDS = [
   'node-input-properties',
   'node-input-onlyChanges',
+  'node-input-initial',
   'ayla-dss-propertyFilter',
   'node-input-ack',
   'node-input-registration',
@@ -87,14 +88,14 @@ const DIALOG_CASES: Array<{ eventType: string; properties: Record<string, unknow
   {
     eventType: 'connectivity',
     properties: { statuses: ['Online', 'sleeping'] },
-    rows: ['ayla-dss-status-Online', 'ayla-dss-status-others'],
+    rows: ['ayla-dss-status-Online', 'ayla-dss-status-others', 'node-input-initial'],
     shows: { 'ayla-dss-status-Online': true, 'ayla-dss-status-Offline': false, 'ayla-dss-status-others': 'sleeping' },
   },
   {
     eventType: 'datapoint',
     properties: { properties: PROPERTY, propertyFilter: PROPERTY_RULES, onlyChanges: true },
-    rows: ['node-input-properties', 'node-input-onlyChanges', 'ayla-dss-propertyFilter'],
-    shows: { 'node-input-properties': PROPERTY, 'node-input-onlyChanges': true },
+    rows: ['node-input-properties', 'node-input-onlyChanges', 'ayla-dss-propertyFilter', 'node-input-initial'],
+    shows: { 'node-input-properties': PROPERTY, 'node-input-onlyChanges': true, 'node-input-initial': false },
   },
   {
     eventType: 'datapointack',
@@ -104,9 +105,9 @@ const DIALOG_CASES: Array<{ eventType: string; properties: Record<string, unknow
   },
   {
     eventType: 'location',
-    properties: {},
-    rows: [],
-    shows: {},
+    properties: { initial: true },
+    rows: ['node-input-initial'],
+    shows: { 'node-input-initial': true },
   },
   {
     eventType: 'registration',
@@ -267,11 +268,11 @@ describe('editor end to end: real Node-RED + headless Chromium + simulator', fun
     assert.equal(await page.locator('#node-config-input-deployment').inputValue(), 'field');
     assert.ok(!(await page.locator('#ayla-dss-test-result').isVisible()), 'a result of other settings is no longer shown');
     assert.ok(!(await page.locator('#node-config-input-streamUrl').isVisible()), 'a table region hides the custom URL fields');
-    await waitUntil(page, 'the resolved endpoints are shown', () => document.querySelectorAll('#ayla-dss-endpoints code').length === 3, undefined);
+    await waitUntil(page, 'the resolved endpoints are shown', () => document.querySelectorAll('#ayla-dss-endpoints code').length === 4, undefined);
     const shown = await page.locator('#ayla-dss-endpoints code').allInnerTexts();
     const expected = ENDPOINT_TABLE.eu?.field?.cloud;
     assert.ok(expected, 'the endpoint table has eu/field/cloud');
-    assert.deepEqual(shown, [expected.streamUrl, expected.apiUrl, expected.userUrl]);
+    assert.deepEqual(shown, [expected.streamUrl, expected.apiUrl, expected.userUrl, expected.deviceUrl]);
     await screenshot('account-eu', '.red-ui-tray');
 
     // Back to the simulator with a wrong password typed in: the reason is reported.

@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import catalog from '../../locales/en-US/ayla-dss.json';
 import { errorKey, hasErrorText } from '../../nodes/lib/catalog';
 import { ENDPOINT_ERROR_CODES } from '../../nodes/lib/endpoints';
+import { DEVICE_ERROR_CODES } from '../../nodes/lib/device-errors';
 import { CONFIG_ERROR_CODES } from '../../nodes/lib/errors';
 import { FILTER_CONFIG_ERROR_CODES } from '../../nodes/lib/filters';
 import { FRAME_ERROR_CODES } from '../../nodes/lib/frames';
@@ -25,6 +26,11 @@ const CODES: readonly string[] = [
   ...FILTER_CONFIG_ERROR_CODES,
   ...PROBLEM_CODES,
   ...TEST_CONNECTION_CODES,
+  ...DEVICE_ERROR_CODES,
+  // device routes (nodes/device-routes.ts) and initial values
+  'ACCOUNT_NOT_DEPLOYED',
+  'BAD_QUERY',
+  'INITIAL_INCOMPLETE',
 ];
 
 describe('en-US catalog', () => {
@@ -36,6 +42,11 @@ describe('en-US catalog', () => {
   it('falls back to UNKNOWN for a code it does not know', () => {
     assert.equal(errorKey('SOMETHING_NEW'), 'ayla-dss-account.errors.UNKNOWN');
     assert.equal(errorKey('BAD_JSON'), 'ayla-dss-account.errors.BAD_JSON');
+  });
+
+  it('has the status texts ayla-datapoint-out shows', () => {
+    const status = (catalog as unknown as Record<string, { status: Record<string, string> }>)['ayla-datapoint-out'].status;
+    for (const key of ['writing', 'waiting', 'written', 'acked', 'ack-failed', 'failed']) assert.ok(status[key], key);
   });
 
   it('has the status texts the in-nodes show', () => {
