@@ -14,7 +14,8 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { ACCOUNT_NODE_TYPE, isAccountNode } from './account-node';
-import { NOT_JSON_CODE, storedAccount } from './admin-routes';
+import { storedAccount } from './admin-routes';
+import { NOT_JSON_CODE } from './lib/test-connection';
 import { errorText } from './lib/catalog';
 import { readLookupQuery, searchDevices, summariseProperties } from './lib/device-lookup';
 import { mayUseCredentials, readDialogAccount, STORED_CREDENTIALS_ELSEWHERE_CODE } from './lib/dialog-account';

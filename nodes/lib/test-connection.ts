@@ -18,8 +18,6 @@ export { STORED_CREDENTIALS_ELSEWHERE_CODE, UNCHANGED_PASSWORD, type StoredAccou
 
 /** A test sign-in must answer while the user waits (10 s). */
 export const TEST_SIGN_IN_TIMEOUT_MS = 10_000;
-/** Failure code of a test that would send stored secrets or environment values to a user service other than the deployed one. */
-export const STORED_CREDENTIALS_ELSEWHERE_CODE = 'STORED_CREDENTIALS_ELSEWHERE';
 /** Failure code of a request whose body is not JSON (CSRF: see `admin-routes.ts`). */
 export const NOT_JSON_CODE = 'NOT_JSON';
 /** The failure codes only Test connection gives (each has a catalog text). */

@@ -87,13 +87,11 @@ describe('DeviceClient', () => {
       [429, 'DEVICE_SERVICE_BUSY', 'write'],
       [503, 'DEVICE_SERVICE_BUSY', 'write'],
       [500, 'DEVICE_SERVICE_ERROR', 'write'],
-      [302, 'DEVICE_SERVICE_ERROR', 'write'],
       [422, 'DEVICE_SERVICE_ERROR', 'read'],
     ];
     for (const [status, code, kind] of answers) {
       server.route('POST /prefix/apiv1/dsns/A/properties/p/datapoints.json', (_request, response) => {
         response.setHeader('Retry-After', '7');
-        if (status === 302) response.setHeader('Location', 'http://127.0.0.1:1/elsewhere');
         sendJson(response, status, { errors: { value: ['does not fit'] } });
       });
       server.route('GET /prefix/apiv1/dsns/A/properties/p.json', (_request, response) => {
@@ -107,6 +105,12 @@ describe('DeviceClient', () => {
       assert.equal(result.retryAfterMs, 7000);
       if (kind === 'write') assert.equal(result.error.outcome, 'not-written');
     }
+    // A redirect is refused by the transport before anything is read: not written, never followed.
+    server.route('POST /prefix/apiv1/dsns/A/properties/p/datapoints.json', (_request, response) => {
+      response.setHeader('Location', 'http://127.0.0.1:1/elsewhere');
+      sendJson(response, 302, {});
+    });
+    await assert.rejects(client().createDatapoint('A', 'p', 1), (error: unknown) => error instanceof DeviceError && error.code === 'REDIRECT_REFUSED' && error.outcome === 'not-written');
     assert.equal(server.requests.filter((request) => request.path === '/elsewhere').length, 0);
   });
 
