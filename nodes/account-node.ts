@@ -10,7 +10,7 @@ import { resolveAccount, type ResolvedAccount } from './lib/account-config';
 import { messageKey } from './lib/catalog';
 import { EndpointError } from './lib/endpoints';
 import { CodedError, messageOf } from './lib/errors';
-import type { Registration, StreamListener, StreamRequest } from './lib/hub/contract';
+import type { RegisterOptions, Registration, StreamListener, StreamRequest } from './lib/hub/contract';
 import type { DeviceAccess } from './lib/hub/device-access';
 import type { AccountContext } from './lib/in-node-config';
 import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
@@ -44,7 +44,7 @@ export interface AccountNode extends Node<AccountCredentials> {
    *
    * @throws {@link ConfigError} when the request cannot work with this account
    */
-  register(request: StreamRequest, listener: StreamListener): Registration;
+  register(request: StreamRequest, listener: StreamListener, options?: RegisterOptions): Registration;
   /**
    * The account's device service (`docs/protocol.md` §7), for writes, initial values and the
    * editor's pickers.
@@ -117,7 +117,7 @@ export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void
       get lease() {
         return lease;
       },
-      register: (request, listener) => leased().register(request, listener),
+      register: (request, listener, options) => leased().register(request, listener, options),
       devices: () => leased().devices(),
     };
     Object.defineProperties(node, Object.getOwnPropertyDescriptors(account));

@@ -152,6 +152,12 @@ export interface EventInNodeProperties {
   ack?: string;
   /** Datapoint and datapointack only: pass an event only when its value differs from the last one of that device and property. */
   onlyChanges?: boolean;
+  /** This instance's share of the fleet, `i/n` (see `partition.ts`); '' = every device. */
+  partition?: string;
+  /** Start reading when deployed; false waits for a `start` command on the control input. Default true. */
+  autoStart?: boolean;
+  /** Show a control input (start / stop commands); default false. */
+  control?: boolean;
   /**
    * Datapoint, connectivity and location only: once after the node starts, send the current
    * state the node's subscription and filters match, read from the device service

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './http';
 import { AccountIdentity, identityKeyOf, type AccountLogs, type AccountSettings } from './hub/account-identity';
-import type { Registration, StreamListener, StreamRequest } from './hub/contract';
+import type { RegisterOptions, Registration, StreamListener, StreamRequest } from './hub/contract';
 import type { DeviceAccess } from './hub/device-access';
 import { FlowControlGroup } from './hub/flow-control-group';
 import { PositionFiles } from './hub/position-files';
@@ -46,7 +46,7 @@ export interface AccountLease {
    *
    * @throws {@link ConfigError} when the request cannot work with this account
    */
-  register(request: StreamRequest, listener: StreamListener): Registration;
+  register(request: StreamRequest, listener: StreamListener, options?: RegisterOptions): Registration;
   /**
    * The device service of this account node's settings (pickers, initial values, writes),
    * shared with every account node of the identity that names the same URL.
@@ -114,9 +114,9 @@ export class AylaDssRuntime {
     let released: Promise<void> | null = null;
     return {
       identity: key,
-      register: (request, listener) => {
+      register: (request, listener, options) => {
         if (released) throw new Error('the account lease was released');
-        return held.hub.register(request, listener);
+        return held.hub.register(request, listener, options);
       },
       devices: () => {
         if (released) throw new Error('the account lease was released');
