@@ -1,6 +1,6 @@
 /**
- * Waiting for a device's acknowledgement of a written datapoint (`docs/protocol.md` §7.3,
- * Choice C36): the written datapoint is read again by its id until its `ack_status` or
+ * Waiting for a device's acknowledgement of a written datapoint (`docs/protocol.md` §7.3): the
+ * written datapoint is read again by its id until its `ack_status` or
  * `acked_at` is set, first after {@link ACK_POLL_FIRST_MS}, then at doubling intervals up to
  * {@link ACK_POLL_MAX_MS}, until the node's ack timeout. Ayla's mobile SDKs follow acks the same
  * way; it needs no DSS subscription (which an account may not be allowed to create) and cannot

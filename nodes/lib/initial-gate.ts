@@ -1,6 +1,5 @@
 /**
- * The order of initial values and live events in one in-node (`docs/protocol.md` §7.6, Choice
- * C39). Per key — device and property for datapoints, device for connectivity and location — an
+ * The order of initial values and live events in one in-node (`docs/protocol.md` §7.6). Per key — device and property for datapoints, device for connectivity and location — an
  * initial value comes before any live event of that key and never repeats one:
  *
  * 1. While a device's current state is being read, the node's live events of that device are

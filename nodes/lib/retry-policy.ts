@@ -1,5 +1,5 @@
 /**
- * When a device-service request is tried again (`docs/protocol.md` §7.4, Choice C37): only
+ * When a device-service request is tried again (`docs/protocol.md` §7.4): only
  * after an answer that says the service did not act — 429, 502, 503 or 504 — at most
  * {@link MAX_RETRIES} times, after `Retry-After` when the answer has one (up to
  * {@link MAX_RETRY_AFTER_MS}) or else after an exponential backoff. Everything else is final,

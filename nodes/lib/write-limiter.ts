@@ -1,5 +1,5 @@
 /**
- * The per-account limit on datapoint writes (`docs/protocol.md` §7.5, Choice C38): a token
+ * The per-account limit on datapoint writes (`docs/protocol.md` §7.5): a token
  * bucket of `rate` writes per second (bursts up to `rate`), with a first-in first-out queue for
  * writes over the rate that holds at most {@link MAX_QUEUE_SECONDS} seconds' worth of them.
  * Beyond that a write is refused at once (`WRITE_RATE_LIMITED`) and never sent: a loop in a flow

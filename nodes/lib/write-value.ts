@@ -65,8 +65,8 @@ export function checkWritable(target: WriteTarget, property: PropertyInfo): void
 
 /**
  * `payload` as the device service takes it for a property of `baseType`, by the rules values
- * are read with (`docs/protocol.md` §6.5, Choice C33): `boolean` from true/false, 0/1,
- * "0"/"1", "true"/"false", sent as 1 / 0 (Choice C35); `integer` from whole numbers and their
+ * are read with (`docs/protocol.md` §6.5): `boolean` from true/false, 0/1,
+ * "0"/"1", "true"/"false", sent as 1 / 0; `integer` from whole numbers and their
  * text; `decimal` from numbers and decimal text (`"21.5"`); `string` and `message` from text,
  * numbers and booleans (as their text). Unknown base types take any single value (booleans as
  * 1 / 0).
