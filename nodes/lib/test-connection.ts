@@ -8,6 +8,7 @@
  * - an empty e-mail means empty: only password fields may mean "unchanged".
  */
 import { resolveAccount } from './account-config';
+import { shownParams } from './catalog';
 import { EndpointError } from './endpoints';
 import { CodedError } from './errors';
 import { AylaApiError, systemCodeOf } from './http';
@@ -35,10 +36,15 @@ export const TEST_CONNECTION_CODES = [
   'TEST_UNREACHABLE_OTHER',
 ] as const;
 
-/** The answer: `message` is plain text (the editor escapes it); `params` fill the catalog text. */
+/**
+ * The answer: `message` is plain text in the runtime's language (the editor escapes it);
+ * `params` are the values that text shows, so the editor can word the same catalog text
+ * (`ayla-dss-account.messages.signed-in`, or `ayla-dss-account.errors.<code>`) in the
+ * language of the browser, which may differ from the runtime's.
+ */
 export type TestConnectionAnswer =
-  | { ok: true; message: string }
-  | { ok: false; code: string; message: string };
+  | { ok: true; message: string; params: Record<string, string | number> }
+  | { ok: false; code: string; message: string; params: Record<string, string | number> };
 
 /** The deployed account node whose stored credentials a test may use. */
 export interface StoredAccount {
@@ -94,11 +100,11 @@ function networkReason(error: AylaApiError): 'timeout' | 'dns' | 'refused' | 'tl
  *   password fields, but only when the test signs in at the same user service
  */
 export async function testConnection(body: Record<string, unknown>, stored: StoredAccount | undefined, context: TestConnectionContext): Promise<TestConnectionAnswer> {
-  const fail = (code: string, params: Record<string, unknown> = {}): TestConnectionAnswer => ({
-    ok: false,
-    code,
-    message: context.translate(context.errorKey(code), { detail: '', ...params, code }),
-  });
+  const fail = (code: string, params: Record<string, unknown> = {}): TestConnectionAnswer => {
+    const key = context.errorKey(code);
+    const filled = { detail: '', ...params, code };
+    return { ok: false, code, message: context.translate(key, filled), params: shownParams(key, filled) };
+  };
   const given = (body.credentials ?? {}) as Record<string, unknown>;
   const credentials: AccountCredentials = { email: text(given.email) ?? '' };
   let protectedValues = isEnvironmentReference(credentials.email);
@@ -148,5 +154,6 @@ export async function testConnection(body: Record<string, unknown>, stored: Stor
   }
   // The token was only a proof; do not leave a live session behind.
   await session.signOut();
-  return { ok: true, message: context.translate(context.successKey, { email: redactEmail(c.email) }) };
+  const signedIn = { email: redactEmail(c.email) };
+  return { ok: true, message: context.translate(context.successKey, signedIn), params: shownParams(context.successKey, signedIn) };
 }
