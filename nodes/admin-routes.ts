@@ -12,7 +12,7 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { ACCOUNT_NODE_TYPE, isAccountNode } from './account-node';
-import { errorKey, errorText, messageKey } from './lib/catalog';
+import { errorKey, errorText, messageKey, shownParams } from './lib/catalog';
 import { ENDPOINT_TABLE, REGIONS, deploymentsFor, type Region } from './lib/endpoints';
 import { messageOf } from './lib/errors';
 import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
@@ -60,7 +60,7 @@ export function registerAdminRoutes(RED: NodeAPI, runtime: AylaDssRuntime): void
 
   app.post(TEST_CONNECTION_ROUTE, RED.auth.needsPermission(`${ACCOUNT_NODE_TYPE}.write`), (req: Request, res: Response) => {
     if (!req.is('application/json')) {
-      res.status(415).json({ ok: false, code: NOT_JSON_CODE, message: errorText(translate, NOT_JSON_CODE) });
+      res.status(415).json({ ok: false, code: NOT_JSON_CODE, message: errorText(translate, NOT_JSON_CODE), params: shownParams(errorKey(NOT_JSON_CODE), { code: NOT_JSON_CODE }) });
       return;
     }
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -74,7 +74,7 @@ export function registerAdminRoutes(RED: NodeAPI, runtime: AylaDssRuntime): void
       (answer) => res.json(answer),
       (error: unknown) => {
         RED.log.debug(`ayla-dss test connection failed: ${messageOf(error)}`);
-        res.json({ ok: false, code: 'UNKNOWN', message: errorText(translate, 'UNKNOWN') });
+        res.json({ ok: false, code: 'UNKNOWN', message: errorText(translate, 'UNKNOWN'), params: shownParams(errorKey('UNKNOWN'), { code: 'UNKNOWN' }) });
       },
     );
   });

@@ -22,7 +22,9 @@ const ALLOWED_INPUTS = [
   /^nodes\/editor\/[a-z-]+\.ts$/,
   /^nodes\/lib\/(node-options|endpoints|pattern-rules|event-types|errors)\.ts$/,
   // Pure dependencies of the shared filter rules (safe-regex2 refuses catastrophic patterns).
-  /^node_modules\/(safe-regex2|ret)\//,
+  // esbuild names a file by its real path, so where node_modules is a symlink (a git worktree
+  // sharing another checkout's install) the path starts with that checkout, e.g. ../main/.
+  /^(\.\.\/)*([^/]+\/)*node_modules\/(safe-regex2|ret)\//,
 ];
 
 /** Input files the bundle may not contain, with what imported them, as lines for an error message. */

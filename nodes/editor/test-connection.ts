@@ -4,7 +4,9 @@
  * with the dialog's current values. The answer quotes data from the server, so it is shown as
  * text and notified only through escape.ts.
  */
+import type { CatalogKey } from './catalog-keys';
 import { notifyText } from './escape';
+import type { TranslateParams } from './red-api';
 import { t } from './translate';
 
 /** The runtime signs in with its own timeouts; this only stops a request that hangs (45 s). */
@@ -39,14 +41,39 @@ type ResultKind = 'running' | 'ok' | 'failed';
 interface Answer {
   ok?: unknown;
   code?: unknown;
+  /** The text in the runtime's language. */
   message?: unknown;
+  /** The values that text shows, to word it from this editor's catalog instead. */
+  params?: unknown;
 }
+
+/** The catalog text the runtime worded `message` from. */
+const SIGNED_IN_KEY = 'ayla-dss-account.messages.signed-in';
+const ERRORS_PREFIX = 'ayla-dss-account.errors.';
 
 const ICONS: Readonly<Record<ResultKind, string>> = { running: 'fa-spinner fa-spin', ok: 'fa-check', failed: 'fa-exclamation-triangle' };
 
+/**
+ * The answer's message in the editor's language: the runtime words it in its own (the `lang`
+ * setting or the server's locale), which need not be the browser's. Worded again from this
+ * editor's catalog with the answer's `params`; the runtime's text when the answer has no
+ * params (an older runtime) or this catalog lacks the text (a code newer than the editor).
+ */
+function answerMessage(answer: Answer): string {
+  const message = typeof answer.message === 'string' ? answer.message : '';
+  const params = answer.params;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return message;
+  const code = typeof answer.code === 'string' ? answer.code : '';
+  if (answer.ok !== true && !/^[A-Z][A-Z0-9_]*$/.test(code)) return message;
+  // The code comes from the runtime, so the key is only known at run time; t() answers an unknown key with the key itself.
+  const key = (answer.ok === true ? SIGNED_IN_KEY : `${ERRORS_PREFIX}${code}`) as CatalogKey;
+  const text = t(key, { detail: '', ...(params as TranslateParams), code });
+  return text === '' || text.endsWith(key) ? message : text;
+}
+
 /** The text of a finished test. */
 function resultText(answer: Answer | undefined): { kind: 'ok' | 'failed'; text: string } {
-  const message = answer && typeof answer.message === 'string' ? answer.message : '';
+  const message = answer ? answerMessage(answer) : '';
   if (answer && answer.ok === true) return { kind: 'ok', text: t('ayla-dss-account.test.ok', { message }) };
   if (answer && typeof answer.code === 'string' && answer.code !== '') {
     return { kind: 'failed', text: t('ayla-dss-account.test.failedCode', { code: answer.code, message }) };
@@ -108,7 +135,7 @@ export function createTestConnection(container: JQuery, readRequest: () => TestC
       .fail((xhr: JQuery.jqXHR, status: string, error: string) => {
         if (run !== generation) return;
         const body = xhr.responseJSON as Answer | undefined;
-        const reason = body && typeof body.message === 'string' ? body.message : error || status || `HTTP ${xhr.status}`;
+        const reason = body && typeof body.message === 'string' ? answerMessage(body) : error || status || `HTTP ${xhr.status}`;
         finish('failed', t('ayla-dss-account.test.unreachable', { message: reason }));
       })
       .always(() => {

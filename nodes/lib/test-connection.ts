@@ -9,6 +9,7 @@
  * - an empty e-mail means empty: only password fields may mean "unchanged".
  */
 import { mayUseCredentials, readDialogAccount, STORED_CREDENTIALS_ELSEWHERE_CODE, UNCHANGED_PASSWORD, type StoredAccount } from './dialog-account';
+import { shownParams } from './catalog';
 import { AylaApiError, systemCodeOf } from './http';
 import { redactEmail } from './secrets';
 import { Session } from './session';
@@ -31,10 +32,15 @@ export const TEST_CONNECTION_CODES = [
   'TEST_UNREACHABLE_OTHER',
 ] as const;
 
-/** The answer: `message` is plain text (the editor escapes it); `params` fill the catalog text. */
+/**
+ * The answer: `message` is plain text in the runtime's language (the editor escapes it);
+ * `params` are the values that text shows, so the editor can word the same catalog text
+ * (`ayla-dss-account.messages.signed-in`, or `ayla-dss-account.errors.<code>`) in the
+ * language of the browser, which may differ from the runtime's.
+ */
 export type TestConnectionAnswer =
-  | { ok: true; message: string }
-  | { ok: false; code: string; message: string };
+  | { ok: true; message: string; params: Record<string, string | number> }
+  | { ok: false; code: string; message: string; params: Record<string, string | number> };
 
 /** What the test needs from its caller. */
 export interface TestConnectionContext {
@@ -67,11 +73,11 @@ function networkReason(error: AylaApiError): 'timeout' | 'dns' | 'refused' | 'tl
  *   password fields, but only when the test signs in at the same user service
  */
 export async function testConnection(body: Record<string, unknown>, stored: StoredAccount | undefined, context: TestConnectionContext): Promise<TestConnectionAnswer> {
-  const fail = (code: string, params: Record<string, unknown> = {}): TestConnectionAnswer => ({
-    ok: false,
-    code,
-    message: context.translate(context.errorKey(code), { detail: '', ...params, code }),
-  });
+  const fail = (code: string, params: Record<string, unknown> = {}): TestConnectionAnswer => {
+    const key = context.errorKey(code);
+    const filled = { detail: '', ...params, code };
+    return { ok: false, code, message: context.translate(key, filled), params: shownParams(key, filled) };
+  };
   const dialog = readDialogAccount(body, stored, context.env);
   if (!dialog.ok) return fail(dialog.code, dialog.params);
   const { account } = dialog;
@@ -98,5 +104,6 @@ export async function testConnection(body: Record<string, unknown>, stored: Stor
   }
   // The token was only a proof; do not leave a live session behind.
   await session.signOut();
-  return { ok: true, message: context.translate(context.successKey, { email: redactEmail(c.email) }) };
+  const signedIn = { email: redactEmail(c.email) };
+  return { ok: true, message: context.translate(context.successKey, signedIn), params: shownParams(context.successKey, signedIn) };
 }

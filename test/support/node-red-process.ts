@@ -30,11 +30,18 @@ const STARTUP_POLL_MS = 100;
 /** One start-up probe gives up after this long (2 s): it is loopback, a slow answer means "not yet". */
 const PROBE_TIMEOUT_MS = 2_000;
 
-/** Editor files the build copies verbatim into dist/: a stale copy would test yesterday's editor. */
-const COPIED_EDITOR_FILES = [
-  ['locales/en-US/ayla-dss.html', 'dist/locales/en-US/ayla-dss.html'],
-  ['locales/en-US/ayla-dss.json', 'dist/locales/en-US/ayla-dss.json'],
-];
+/**
+ * Editor files the build copies verbatim into dist/, every language's catalog and help: a stale
+ * copy would test yesterday's editor.
+ */
+function copiedEditorFiles(): Array<[string, string]> {
+  const locales = path.join(REPO_ROOT, 'locales');
+  return fs
+    .readdirSync(locales, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => fs.readdirSync(path.join(locales, entry.name)).map((file) => `locales/${entry.name}/${file}`))
+    .map((source): [string, string] => [source, `dist/${source}`]);
+}
 /** The editor html is built, not copied (templates + bundled nodes/editor code): compared with a fresh build. */
 const BUILT_EDITOR_HTML = 'dist/ayla-dss.html';
 
@@ -44,7 +51,7 @@ export function assertBuilt(): void {
   if (!fs.existsSync(DIST_ENTRY)) {
     throw new Error(`${path.relative(REPO_ROOT, DIST_ENTRY)} is missing: run ${rebuild}`);
   }
-  for (const [source, copy] of COPIED_EDITOR_FILES) {
+  for (const [source, copy] of copiedEditorFiles()) {
     const built = path.join(REPO_ROOT, copy);
     if (!fs.existsSync(built) || !fs.readFileSync(built).equals(fs.readFileSync(path.join(REPO_ROOT, source)))) {
       throw new Error(`${copy} differs from ${source}: run ${rebuild}`);
