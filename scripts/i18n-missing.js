@@ -6,6 +6,11 @@
 //   node scripts/i18n-missing.js de ja        only these
 //   node scripts/i18n-missing.js --json       the same as JSON (missing keys with their English text)
 //   node scripts/i18n-missing.js --locales D  another locales folder (the tests use this)
+//   node scripts/i18n-missing.js --since REV  also what en-US changed since the git revision REV
+//
+// --since names en-US texts whose wording changed since REV (the translations of the old wording
+// are now stale, though nothing is missing) and help pages whose text changed; give the commit
+// of the last translation pass. It only informs: the exit status stays that of the comparison.
 //
 // Per language it lists catalog keys of en-US that are missing and keys en-US does not have
 // (plural keys by the language's own plural forms, see expectedKeys), texts whose `__name__`
@@ -16,6 +21,7 @@
 //
 // test/i18n/catalogs.spec.ts holds the translations to the same rules with this module's
 // functions, so what this script reports is what the test fails on.
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -45,6 +51,10 @@ const SAME_AS_ENGLISH = {
   'common.placeholder.propertyFilter.exact': '*',
   'common.placeholder.propertyFilter.wildcard': '*',
   'common.placeholder.propertyFilter.regex': '*',
+  // Made only of placeholders and signs ("property = value", "property: code").
+  'ayla-datapoint-out.status.written': '*',
+  // Chinese writes the full-width colon here ("__property__：__code__").
+  'ayla-datapoint-out.status.failed': ['de', 'ja'],
   // German spells these words as English does.
   'ayla-dss-account.label.name': ['de'],
   'ayla-dss-account.label.region': ['de'],
@@ -230,6 +240,54 @@ function helpPages(html) {
   return pages;
 }
 
+/** Each help page's body by node type, whitespace runs made one space. */
+function helpBodies(html) {
+  const bodies = new Map();
+  for (const match of html.matchAll(/<script type="text\/(?:html|x-red)" data-help-name="([^"]+)">([\s\S]*?)<\/script>/g)) {
+    bodies.set(match[1], match[2].replace(/\s+/g, ' ').trim());
+  }
+  return bodies;
+}
+
+/**
+ * What en-US changed between an earlier version (`oldCatalog`, `oldHtml`) and now: `texts`, the
+ * keys both versions have whose text differs ({ key, before, now }), and `helpTypes`, the node
+ * types both document whose help page differs in more than whitespace. What en-US gained is not
+ * listed: compareCatalog and compareHelp report it as missing.
+ */
+function changedSince(oldCatalog, oldHtml, catalog, html) {
+  const before = new Map(flatten(oldCatalog));
+  const texts = flatten(catalog)
+    .filter(([key, value]) => before.has(key) && before.get(key) !== value)
+    .map(([key, value]) => ({ key, before: before.get(key), now: value }));
+  const oldPages = helpBodies(oldHtml);
+  const helpTypes = [...helpBodies(html)].filter(([type, body]) => oldPages.has(type) && oldPages.get(type) !== body).map(([type]) => type);
+  return { texts, helpTypes };
+}
+
+/** en-US's catalog and help file at git revision `rev` (files the revision lacks read as empty). */
+function readReferenceAt(rev, localesDir = LOCALES_DIR) {
+  const show = (file) => {
+    try {
+      return execFileSync('git', ['show', `${rev}:./${REFERENCE}/${file}`], { cwd: localesDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      if (/does not exist|exists on disk, but not in/.test(String(error.stderr))) return '';
+      throw new Error(`git show ${rev}:${REFERENCE}/${file} failed: ${String(error.stderr || error.message).trim()}`);
+    }
+  };
+  const catalog = show(CATALOG_FILE);
+  return { catalog: catalog ? JSON.parse(catalog.replace(/^\uFEFF/, '')) : {}, html: show(HELP_FILE) };
+}
+
+/** Human-readable lines for a changedSince result. */
+function describeChanges(rev, changes) {
+  if (!changes.texts.length && !changes.helpTypes.length) return [`${REFERENCE} since ${rev}: no text changed`];
+  const lines = [`${REFERENCE} since ${rev}: ${changes.texts.length} texts and ${changes.helpTypes.length} help pages changed (check their translations)`];
+  for (const { key, before, now } of changes.texts) lines.push(`  changed      ${key}: ${JSON.stringify(before)} -> ${JSON.stringify(now)}`);
+  for (const type of changes.helpTypes) lines.push(`  help         ${type} (git diff ${rev} -- locales/${REFERENCE}/${HELP_FILE})`);
+  return lines;
+}
+
 /** The entries of `a` missing from `b`. */
 function minus(a, b) {
   const other = new Set(b);
@@ -326,6 +384,10 @@ module.exports = {
   compareLanguage,
   isClean,
   describe,
+  helpBodies,
+  changedSince,
+  readReferenceAt,
+  describeChanges,
 };
 
 if (require.main === module) {
@@ -333,7 +395,13 @@ if (require.main === module) {
   const json = args.includes('--json');
   const at = args.indexOf('--locales');
   const localesDir = at === -1 ? LOCALES_DIR : path.resolve(args[at + 1] ?? '');
-  const asked = args.filter((arg, index) => !arg.startsWith('--') && !(at !== -1 && index === at + 1));
+  const sinceAt = args.indexOf('--since');
+  const since = sinceAt === -1 ? null : args[sinceAt + 1];
+  if (sinceAt !== -1 && !since) {
+    console.error('--since needs a git revision (the commit of the last translation pass)');
+    process.exit(2);
+  }
+  const asked = args.filter((arg, index) => !arg.startsWith('--') && !(at !== -1 && index === at + 1) && !(sinceAt !== -1 && index === sinceAt + 1));
   const known = languages(localesDir);
   const unknown = asked.filter((lang) => !known.includes(lang));
   if (unknown.length) {
@@ -341,7 +409,21 @@ if (require.main === module) {
     process.exit(2);
   }
   const comparisons = (asked.length ? asked : known).map((lang) => compareLanguage(lang, localesDir));
-  if (json) console.log(JSON.stringify(comparisons, null, 2));
-  else for (const comparison of comparisons) console.log(describe(comparison).join('\n'));
+  let changes = null;
+  if (since) {
+    let old;
+    try {
+      old = readReferenceAt(since, localesDir);
+    } catch (error) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    changes = changedSince(old.catalog, old.html, readCatalog(REFERENCE, localesDir), readHelp(REFERENCE, localesDir));
+  }
+  if (json) console.log(JSON.stringify(changes ? { languages: comparisons, since: { rev: since, ...changes } } : comparisons, null, 2));
+  else {
+    for (const comparison of comparisons) console.log(describe(comparison).join('\n'));
+    if (changes) console.log(describeChanges(since, changes).join('\n'));
+  }
   process.exitCode = comparisons.every(isClean) ? 0 : 1;
 }

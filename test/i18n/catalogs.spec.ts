@@ -48,6 +48,7 @@ interface I18nCheck {
   compareHelp(referenceHtml: string, html: string): HelpComparison;
   helpPages(html: string): Map<string, HelpPage>;
   isIdentifier(name: string): boolean;
+  changedSince(oldCatalog: unknown, oldHtml: string, catalog: unknown, html: string): { texts: Array<{ key: string; before: unknown; now: unknown }>; helpTypes: string[] };
 }
 
 const SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'i18n-missing.js');
@@ -77,19 +78,26 @@ const LATIN_WORDS_IN_CJK = new Set(
     'WebSocket', 'Node', 'RED', 'Catch', 'JavaScript', 'README', 'Datastream', 'Service', 'Field', 'PORT', 'NAME', 'ENV', 'VAR',
     'AYLA', 'EMAIL', 'npx', 'ayla', 'dss', 'sim', 'auto', 'key', 'us', 'eu', 'cn', 'custom', 'true', 'false', 'localhost',
     'connectivity', 'datapoint', 'datapointack', 'location', 'registration', 'model1', 'model2', 'Blue_LED', 'temperature',
+    'ADS', // Ayla's device service, as its documentation names it
   ].map((word) => word.toLowerCase()),
 );
 
 /** English words no German sentence uses: any of them in a German text is an untranslated rest. */
 const ENGLISH_IN_GERMAN = /\b(the|and|with|without|which|when|only|this|that|from|could|would|must|every|other|is|are|was|not)\b/i;
 
-/** What of a text is prose: placeholders, `${NAME}` references, URLs, e-mail addresses and codes with digits (DSNs) taken out. */
+/**
+ * What of a text is prose: placeholders, `${NAME}` references, URLs, e-mail addresses, dotted
+ * names (msg.topic, host names), literals in ASCII double quotes ("start", "<dsn>/<property>":
+ * the translations quote prose with their own marks) and codes with digits (DSNs) taken out.
+ */
 function prose(value: string): string {
   return value
     .replace(/__[A-Za-z0-9]+__/g, ' ')
     .replace(/\$\{[A-Za-z0-9_]+\}/g, ' ')
     .replace(/\b[a-z]+:\/\/\S*/g, ' ')
     .replace(/\S+@\S+/g, ' ')
+    .replace(/\b[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+/g, ' ')
+    .replace(/"[^"\s]*"/g, ' ')
     .replace(/\b\w*\d\w*\b/g, ' ');
 }
 
@@ -103,7 +111,7 @@ function helpProse(html: string): string {
   return html
     .replace(/<!--[\s\S]*?-->/g, ' ')
     .replace(/<code>[\s\S]*?<\/code>/g, ' ')
-    .replace(/<dt>[\s\S]*?<\/dt>/g, ' ') // message property names and dialog labels (compared above)
+    .replace(/<dt[^>]*>[\s\S]*?<\/dt>/g, ' ') // message property names and dialog labels (compared above), optional ones too
     .replace(/<[^>]+>/g, ' ')
     .replace(/&[a-z]+;/g, ' ');
 }
@@ -270,5 +278,21 @@ describe('scripts/i18n-missing.js', function () {
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
     }
+  });
+
+  it('--since: names en-US texts and help pages whose wording changed (not what en-US gained, not whitespace)', () => {
+    const page = (type: string, body: string) => `<script type="text/html" data-help-name="${type}">${body}</script>\n`;
+    const before = { s: { kept: 'Same', reworded: 'The DSS API refused it' } };
+    const now = { s: { kept: 'Same', reworded: 'The Ayla service refused it', added: 'New' } };
+    const oldHtml = page('a-in', '<p>Sends a\n    message.</p>') + page('b-in', '<p>Old wording.</p>');
+    const html = page('a-in', '<p>Sends a message.</p>') + page('b-in', '<p>New wording.</p>') + page('c-out', '<p>Added.</p>');
+    assert.deepEqual(check.changedSince(before, oldHtml, now, html), {
+      texts: [{ key: 's.reworded', before: 'The DSS API refused it', now: 'The Ayla service refused it' }],
+      helpTypes: ['b-in'],
+    });
+    // Against the checked-out revision nothing has changed (where the tree is a git checkout).
+    const run = spawnSync(process.execPath, [SCRIPT, 'de', '--since', 'HEAD'], { encoding: 'utf8' });
+    if (run.status === 2 && /git show/.test(run.stderr)) return; // no git here
+    assert.match(run.stdout, /^en-US since HEAD: (no text changed|\d+ texts)/m, run.stdout + run.stderr);
   });
 });
