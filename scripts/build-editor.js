@@ -56,6 +56,9 @@ function bundleEditor() {
     // The oldest browsers Node-RED 3.1's editor supports run ES2018; newer syntax is lowered.
     target: 'es2018',
     tsconfig: 'tsconfig.editor.json',
+    // Report (and check) dependencies where the repository sees them, node_modules/…, even when
+    // node_modules is a symlink (a git worktree sharing another checkout's install).
+    preserveSymlinks: true,
     write: false,
     metafile: true,
     sourcemap: false,
