@@ -7,6 +7,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { resolveAccount, type ResolvedAccount } from './lib/account-config';
 import { messageKey } from './lib/catalog';
+import { CONFIG_VERSION, migrateNodeConfig, newerConfigVersion } from './lib/config-migration';
 import { EndpointError } from './lib/endpoints';
 import { CodedError, messageOf } from './lib/errors';
 import type { Registration, StreamListener, StreamRequest } from './lib/hub/contract';
@@ -62,8 +63,11 @@ function problemOf(error: unknown): AccountConfigProblem {
 
 /** Registers the `ayla-dss-account` node type on `runtime`. */
 export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void {
-  function AylaDssAccountNode(this: Node<AccountCredentials>, config: AccountNodeDef): void {
+  function AylaDssAccountNode(this: Node<AccountCredentials>, stored: AccountNodeDef): void {
+    const config = migrateNodeConfig(ACCOUNT_NODE_TYPE, stored);
     RED.nodes.createNode(this, config);
+    const newer = newerConfigVersion(config);
+    if (newer !== null) this.warn(RED._(messageKey('newer-config'), { version: newer, known: CONFIG_VERSION }));
     startAccountNode(this, config);
   }
 

@@ -12,7 +12,8 @@ import { filterConfigOf, hasProperties, streamRequestOf } from './lib/in-node-co
 import { inNodeStatus, type InNodeCounters, type Translate } from './lib/in-node-status';
 import { buildMessage, inNodeTypeOf } from './lib/messages';
 import type { EventInCredentials, EventInNodeProperties } from './lib/node-options';
-import { errorText } from './lib/catalog';
+import { errorText, messageKey } from './lib/catalog';
+import { CONFIG_VERSION, migrateNodeConfig, newerConfigVersion } from './lib/config-migration';
 import { isAccountNode } from './account-node';
 
 /** The connected status shows the event count; refresh it at most this often (1 s) so a busy stream does not flood the editor. */
@@ -27,8 +28,11 @@ type EventInNodeDef = NodeDef & EventInNodeProperties;
 export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
   const translate: Translate = (key, params) => RED._(key, params as Record<string, string>);
 
-  function AylaEventInNode(this: Node<EventInCredentials>, config: EventInNodeDef): void {
+  function AylaEventInNode(this: Node<EventInCredentials>, stored: EventInNodeDef): void {
+    const config = migrateNodeConfig(inNodeTypeOf(eventType), stored);
     RED.nodes.createNode(this, config);
+    const newer = newerConfigVersion(config);
+    if (newer !== null) this.warn(RED._(messageKey('newer-config'), { version: newer, known: CONFIG_VERSION }));
     startEventInNode(this, config);
   }
 

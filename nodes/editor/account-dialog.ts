@@ -1,7 +1,9 @@
 /**
  * The account dialog: wires the endpoint rows, the custom-URL rows, the heartbeat field, the
- * credentials line and Test connection to the inputs of the `ayla-dss-account` template.
+ * instance label's hint and message line, the credentials line and Test connection to the
+ * inputs of the `ayla-dss-account` template.
  */
+import { instanceLabelFieldProblem } from './account-settings';
 import { countSignInUsers } from './account-users';
 import { CREDENTIAL_FIELDS, credentialsProblem, filledCredentials } from './credentials-check';
 import { inputText } from './dialog-values';
@@ -9,7 +11,8 @@ import { refreshEndpoints } from './endpoint-summary';
 import { createFieldMessage } from './field-message';
 import { createHeartbeatField, type HeartbeatField } from './heartbeat-field';
 import { createTestConnection, type TestConnectionRequest } from './test-connection';
-import { describe } from './translate';
+import { describe, t } from './translate';
+import { MAX_INSTANCE_LABEL_CHARS } from '../lib/node-options';
 import type { EditorNode } from './red-api';
 
 /** The prefix Node-RED gives a config dialog's inputs. */
@@ -72,6 +75,16 @@ export function prepareAccountDialog(node: EditorNode): void {
   }
   $(CREDENTIAL_INPUTS).on('input change', checkCredentials);
   checkCredentials();
+
+  $('#ayla-dss-instance-label-tip').text(t('ayla-dss-account.tip.instanceLabel', { max: MAX_INSTANCE_LABEL_CHARS }));
+  const instanceLabel = $(`${INPUT}-instanceLabel`);
+  const instanceLabelLine = createFieldMessage(instanceLabel.closest('.form-row'));
+  function checkInstanceLabel(): void {
+    const found = instanceLabelFieldProblem(instanceLabel.val());
+    instanceLabelLine.show(found ? describe(found) : null);
+  }
+  instanceLabel.on('input change', checkInstanceLabel);
+  checkInstanceLabel();
 
   const test = createTestConnection($('#ayla-dss-test-connection-row'), () => testRequest(node));
   for (const select of [region, deployment, clientType, allowInsecure]) select.on('change', () => test.invalidate());
