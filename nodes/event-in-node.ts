@@ -9,14 +9,18 @@ import type { EventType } from './lib/events';
 import { buildFilter, createChangeTracker } from './lib/filters';
 import type { StreamListener, StreamProblem, StreamStatus, Registration } from './lib/hub/contract';
 import { filterConfigOf, hasProperties, streamRequestOf } from './lib/in-node-config';
-import { inNodeStatus, type InNodeCounters, type Translate } from './lib/in-node-status';
+import { inNodeStatus, LastEventClock, LIVENESS_REFRESH_MS, type InNodeCounters, type Translate } from './lib/in-node-status';
 import { buildMessage, inNodeTypeOf } from './lib/messages';
 import type { EventInCredentials, EventInNodeProperties } from './lib/node-options';
 import { errorText, messageKey } from './lib/catalog';
 import { CONFIG_VERSION, migrateNodeConfig, newerConfigVersion } from './lib/config-migration';
 import { isAccountNode } from './account-node';
 
-/** The connected status shows the event count; refresh it at most this often (1 s) so a busy stream does not flood the editor. */
+/**
+ * The connected status shows the event count; refresh it at most this often (1 s) so a busy
+ * stream does not flood the editor. The "last event … ago" hint has its own, slower look
+ * (`LIVENESS_REFRESH_MS` in lib/in-node-status.ts).
+ */
 export const STATUS_REFRESH_MS = 1000;
 
 /** Credential definitions of every in-node: the stream key is a secret. */
@@ -43,6 +47,9 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
     let statusTimer: NodeJS.Timeout | null = null;
     let lastStatusAt = 0;
     let closed = false;
+    const clock = new LastEventClock();
+    let shownText = '';
+    let livenessTimer: NodeJS.Timeout | null = null;
     /**
      * Node-RED connects Status and Catch nodes only after every node of the flow exists (and it
      * builds the nodes without yielding to the event loop), so a status or an error from the
@@ -68,7 +75,28 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
         return;
       }
       lastStatusAt = Date.now();
-      node.status(inNodeStatus(streamStatus, counters, translate));
+      const shown = inNodeStatus(streamStatus, counters, translate, clock.quietFor(counters.sent, lastStatusAt));
+      shownText = shown.text;
+      node.status(shown);
+    };
+    /**
+     * While connected, a look every LIVENESS_REFRESH_MS notes when the count last moved and
+     * shows "last event … ago" once the stream is quiet: only when that text changes, and never
+     * from the event path (which only counts).
+     */
+    const lookAtLiveness = (): void => {
+      const now = Date.now();
+      clock.tick(counters.sent, now);
+      if (!flowReady || statusTimer || closed) return; // a count refresh is on its way
+      if (inNodeStatus(streamStatus, counters, translate, clock.quietFor(counters.sent, now)).text !== shownText) showStatus();
+    };
+    const followLiveness = (): void => {
+      const connected = streamStatus.state === 'connected' && !closed;
+      if (connected && !livenessTimer) livenessTimer = setInterval(lookAtLiveness, LIVENESS_REFRESH_MS);
+      if (!connected && livenessTimer) {
+        clearInterval(livenessTimer);
+        livenessTimer = null;
+      }
     };
     /** Count updates are throttled; state changes show at once. */
     const refreshCount = (): void => {
@@ -112,6 +140,7 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
+      followLiveness();
       if (statusTimer) clearTimeout(statusTimer);
       if (flowReadyImmediate) clearImmediate(flowReadyImmediate);
       statusTimer = null;
@@ -150,6 +179,7 @@ export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
           if (closed) return;
           streamStatus = status;
           showStatus();
+          followLiveness();
         },
         problem(problem) {
           if (!closed) report(problem);
