@@ -8,12 +8,14 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { resolveAccount, type ResolvedAccount } from './lib/account-config';
 import { messageKey } from './lib/catalog';
 import { CONFIG_VERSION, migrateNodeConfig, newerConfigVersion } from './lib/config-migration';
+import { accountDiagnostics, type AccountDiagnostics } from './lib/diagnostics';
 import { EndpointError } from './lib/endpoints';
 import { CodedError, messageOf } from './lib/errors';
+import { identityKeyOf } from './lib/hub/account-identity';
 import type { Registration, StreamListener, StreamRequest } from './lib/hub/contract';
 import type { AccountContext } from './lib/in-node-config';
 import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
-import type { AccountLease, AylaDssRuntime } from './lib/runtime';
+import type { AccountLease, AccountSettings, AylaDssRuntime } from './lib/runtime';
 
 /** The config node type name. */
 export const ACCOUNT_NODE_TYPE = 'ayla-dss-account';
@@ -46,6 +48,8 @@ export interface AccountNode extends Node<AccountCredentials> {
   register(request: StreamRequest, listener: StreamListener): Registration;
   /** The identity lease while in-nodes use the account; null before the first and after close. */
   readonly lease: AccountLease | null;
+  /** Its settings, identity, sign-in budget and streams, without any secret (`lib/diagnostics.ts`). */
+  diagnostics(): AccountDiagnostics;
 }
 
 type AccountNodeDef = NodeDef & AccountNodeProperties;
@@ -83,7 +87,15 @@ export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void
     }
     const accountContext: AccountContext = { clientType: resolved?.clientType ?? 'cloud', instanceLabel: resolved?.instanceLabel ?? '' };
 
-    const account: Pick<AccountNode, 'accountContext' | 'configProblem' | 'register' | 'lease'> = {
+    const settingsOf = (account: ResolvedAccount): AccountSettings => ({
+      endpoints: account.endpoints,
+      clientType: account.clientType,
+      credentials: account.credentials,
+      heartbeatTimeoutMs: account.heartbeatTimeoutMs,
+      instanceLabel: account.instanceLabel,
+    });
+
+    const account: Pick<AccountNode, 'accountContext' | 'configProblem' | 'register' | 'lease' | 'diagnostics'> = {
       accountContext,
       get configProblem() {
         return configProblem;
@@ -96,17 +108,24 @@ export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void
           const problem = configProblem ?? { code: 'UNKNOWN', params: {} };
           throw new CodedError(problem.code, String(problem.params.detail ?? problem.code), { params: problem.params });
         }
-        lease ??= runtime.leaseAccount(
-          {
-            endpoints: resolved.endpoints,
-            clientType: resolved.clientType,
-            credentials: resolved.credentials,
-            heartbeatTimeoutMs: resolved.heartbeatTimeoutMs,
-            instanceLabel: resolved.instanceLabel,
-          },
-          { debug: (line) => node.debug(line), info: (line) => node.log(line), warn: (line) => node.warn(line) },
-        );
+        lease ??= runtime.leaseAccount(settingsOf(resolved), {
+          debug: (line) => node.debug(line),
+          info: (line) => node.log(line),
+          warn: (line) => node.warn(line),
+        });
         return lease.register(request, listener);
+      },
+      diagnostics() {
+        return accountDiagnostics({
+          id: node.id,
+          properties: config,
+          resolved,
+          configProblem: configProblem?.code ?? null,
+          identity: lease?.identity ?? (resolved ? identityKeyOf(settingsOf(resolved)) : null),
+          streams: lease?.streams() ?? [],
+          signInBudget: runtime.signInBudget,
+          now: Date.now(),
+        });
       },
     };
     Object.defineProperties(node, Object.getOwnPropertyDescriptors(account));

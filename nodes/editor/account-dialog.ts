@@ -1,10 +1,11 @@
 /**
  * The account dialog: wires the endpoint rows, the custom-URL rows, the heartbeat field, the
- * instance label's hint and message line, the credentials line and Test connection to the
- * inputs of the `ayla-dss-account` template.
+ * instance label's hint and message line, the credentials line, Test connection and Copy
+ * diagnostics to the inputs of the `ayla-dss-account` template.
  */
 import { instanceLabelFieldProblem } from './account-settings';
 import { countSignInUsers } from './account-users';
+import { createCopyDiagnostics } from './copy-diagnostics';
 import { CREDENTIAL_FIELDS, credentialsProblem, filledCredentials } from './credentials-check';
 import { inputText } from './dialog-values';
 import { refreshEndpoints } from './endpoint-summary';
@@ -90,6 +91,8 @@ export function prepareAccountDialog(node: EditorNode): void {
   for (const select of [region, deployment, clientType, allowInsecure]) select.on('change', () => test.invalidate());
   // `input`, not `change`: refresh() triggers `change` on the URL fields to re-validate them.
   $(`${URL_INPUTS}, ${CREDENTIAL_INPUTS}`).on('input', () => test.invalidate());
+
+  createCopyDiagnostics($('#ayla-dss-diagnostics-row'), () => node.id);
 }
 
 /** `oneditsave` of the account type: the heartbeat is not a Node-RED input, so it is stored here. */

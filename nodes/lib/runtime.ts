@@ -10,6 +10,7 @@ import type { Registration, StreamListener, StreamRequest } from './hub/contract
 import { FlowControlGroup } from './hub/flow-control-group';
 import { PositionFiles } from './hub/position-files';
 import type { StreamClientFactory } from './hub/shared-stream';
+import type { StreamDiagnostics } from './hub/stream-hub';
 import { SignInBudget } from './sign-in-budget';
 import { StreamClient } from './stream';
 
@@ -49,7 +50,7 @@ export interface AccountLease {
   /** Live streams of the identity. */
   readonly streamCount: number;
   /** The identity's streams, for diagnostics (no secrets). */
-  streams(): ReturnType<AccountIdentity['hub']['diagnostics']>;
+  streams(): StreamDiagnostics[];
   /** Ends the lease; the last one of an identity drains its streams and pending deletions (bounded). Idempotent. */
   release(): Promise<void>;
 }
