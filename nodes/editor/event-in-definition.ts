@@ -31,6 +31,20 @@ const PALETTE_LABELS: Readonly<Record<EventType, CatalogKey>> = {
   registration: 'ayla-registration-in.paletteLabel',
 };
 
+/** The catalog key of each type's output port label: what its messages carry. */
+const OUTPUT_LABELS: Readonly<Record<EventType, CatalogKey>> = {
+  connectivity: 'ayla-connectivity-in.outputLabel',
+  datapoint: 'ayla-datapoint-in.outputLabel',
+  datapointack: 'ayla-datapointack-in.outputLabel',
+  location: 'ayla-location-in.outputLabel',
+  registration: 'ayla-registration-in.outputLabel',
+};
+
+/** The output port label of an event type's in-node (plain text: Node-RED draws it as SVG text). */
+export function eventInOutputLabel(eventType: EventType): () => string {
+  return () => t(OUTPUT_LABELS[eventType]);
+}
+
 /** The palette label of an event type's in-node. */
 export function eventInPaletteLabel(eventType: EventType): () => string {
   return () => t(PALETTE_LABELS[eventType]);

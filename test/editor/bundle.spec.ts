@@ -65,6 +65,15 @@ describe('editor bundle', function () {
     assert.equal(byType.get('ayla-dss-account')?.instanceLabel.value, '');
     for (const [type, defaults] of byType) assert.equal(defaults.configVersion?.value, 1, `${type} starts at config version 1`);
   });
+
+  it('labels the output port of each event-in type (a function: the catalog is read when the label is shown)', () => {
+    const { registered } = loadBundle(bundle.code);
+    for (const { type, definition } of registered.filter((r) => r.type !== 'ayla-dss-account')) {
+      assert.equal(typeof definition.outputLabels, 'function', `${type} has output labels`);
+      // Without a catalog the stand-in translates to the key: the key names the type.
+      assert.equal((definition.outputLabels as (index: number) => string)(0), `${type}.outputLabel`);
+    }
+  });
 });
 
 describe('editor html (dist/ayla-dss.html)', () => {
