@@ -1,15 +1,19 @@
 /**
  * The account dialog: wires the endpoint rows, the custom-URL rows, the heartbeat field, the
- * credentials line and Test connection to the inputs of the `ayla-dss-account` template.
+ * instance label's hint and message line, the credentials line, Test connection and Copy
+ * diagnostics to the inputs of the `ayla-dss-account` template.
  */
+import { instanceLabelFieldProblem } from './account-settings';
 import { countSignInUsers } from './account-users';
+import { createCopyDiagnostics } from './copy-diagnostics';
 import { CREDENTIAL_FIELDS, credentialsProblem, filledCredentials } from './credentials-check';
 import { inputText } from './dialog-values';
 import { refreshEndpoints } from './endpoint-summary';
 import { createFieldMessage } from './field-message';
 import { createHeartbeatField, type HeartbeatField } from './heartbeat-field';
 import { createTestConnection, type TestConnectionRequest } from './test-connection';
-import { describe } from './translate';
+import { describe, t } from './translate';
+import { MAX_INSTANCE_LABEL_CHARS } from '../lib/node-options';
 import type { EditorNode } from './red-api';
 
 /** The prefix Node-RED gives a config dialog's inputs. */
@@ -73,10 +77,22 @@ export function prepareAccountDialog(node: EditorNode): void {
   $(CREDENTIAL_INPUTS).on('input change', checkCredentials);
   checkCredentials();
 
+  $('#ayla-dss-instance-label-tip').text(t('ayla-dss-account.tip.instanceLabel', { max: MAX_INSTANCE_LABEL_CHARS }));
+  const instanceLabel = $(`${INPUT}-instanceLabel`);
+  const instanceLabelLine = createFieldMessage(instanceLabel.closest('.form-row'));
+  function checkInstanceLabel(): void {
+    const found = instanceLabelFieldProblem(instanceLabel.val());
+    instanceLabelLine.show(found ? describe(found) : null);
+  }
+  instanceLabel.on('input change', checkInstanceLabel);
+  checkInstanceLabel();
+
   const test = createTestConnection($('#ayla-dss-test-connection-row'), () => testRequest(node));
   for (const select of [region, deployment, clientType, allowInsecure]) select.on('change', () => test.invalidate());
   // `input`, not `change`: refresh() triggers `change` on the URL fields to re-validate them.
   $(`${URL_INPUTS}, ${CREDENTIAL_INPUTS}`).on('input', () => test.invalidate());
+
+  createCopyDiagnostics($('#ayla-dss-diagnostics-row'), () => node.id);
 }
 
 /** `oneditsave` of the account type: the heartbeat is not a Node-RED input, so it is stored here. */

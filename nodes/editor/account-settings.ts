@@ -1,10 +1,10 @@
 /**
  * Checks of the account node's own settings: the heartbeat timeout (bounds from
- * NUMERIC_SETTINGS) and the custom-region URLs (the runtime's `customUrlProblem`, which shares
+ * NUMERIC_SETTINGS), the instance label (the runtime's rule) and the custom-region URLs (the runtime's `customUrlProblem`, which shares
  * its rule with `resolveEndpoints`, loopback detection included).
  */
 import { customUrlProblem, type CustomUrlField } from '../lib/endpoints';
-import { numericSettingProblem, NUMERIC_SETTINGS } from '../lib/node-options';
+import { instanceLabelProblem, MAX_INSTANCE_LABEL_CHARS, numericSettingProblem, NUMERIC_SETTINGS } from '../lib/node-options';
 import { problem, type Problem } from './problem';
 
 /** A whole value `${NAME}`: Node-RED substitutes the environment variable when the flow starts. */
@@ -36,6 +36,13 @@ export function heartbeatToSave(text: string): number | string {
 export function heartbeatToShow(stored: unknown): number {
   const seconds = typeof stored === 'number' ? stored : typeof stored === 'string' && stored.trim() !== '' ? Number(stored) : Number.NaN;
   return Number.isNaN(seconds) ? HEARTBEAT.default : seconds;
+}
+
+/** Why an instance label cannot be saved, or null: the runtime's rule (`instanceLabelProblem`), worded by the catalog. */
+export function instanceLabelFieldProblem(value: unknown): Problem | null {
+  const found = instanceLabelProblem(value);
+  if (found === 'length') return problem('ayla-dss-account.error.instanceLabelLength', { max: MAX_INSTANCE_LABEL_CHARS });
+  return found === 'characters' ? problem('ayla-dss-account.error.instanceLabelCharacters') : null;
 }
 
 /**

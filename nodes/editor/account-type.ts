@@ -2,13 +2,14 @@
  * The `ayla-dss-account` config node type: its definition, validators and label.
  */
 import { countSignInUsers } from './account-users';
-import { customUrlFieldProblem, heartbeatProblem, HEARTBEAT } from './account-settings';
+import { customUrlFieldProblem, heartbeatProblem, HEARTBEAT, instanceLabelFieldProblem } from './account-settings';
 import { credentialInputs, prepareAccountDialog, saveAccountDialog } from './account-dialog';
 import { credentialsProblem, filledCredentials, type CredentialField } from './credentials-check';
 import { currentValue } from './dialog-values';
 import { nodeRedValidator } from './escape';
 import { accountScope } from './node-labels';
 import { t } from './translate';
+import { CONFIG_VERSION } from '../lib/config-migration';
 import type { CustomUrlField } from '../lib/endpoints';
 import type { EditorNode, Validator } from './red-api';
 
@@ -61,6 +62,7 @@ export function registerAccountType(): void {
   RED.nodes.registerType('ayla-dss-account', {
     category: 'config',
     defaults: {
+      configVersion: { value: CONFIG_VERSION },
       name: { value: '' },
       region: { value: 'us', required: true },
       deployment: { value: 'field' },
@@ -70,6 +72,7 @@ export function registerAccountType(): void {
       userUrl: { value: '', validate: customUrlValidator('userUrl') },
       heartbeatTimeout: { value: HEARTBEAT.default, validate: heartbeatAndCredentials },
       allowInsecure: { value: false },
+      instanceLabel: { value: '', validate: nodeRedValidator((_node, value) => instanceLabelFieldProblem(value)) },
     },
     credentials: {
       email: { type: 'text', validate: credentialValidator('email') },

@@ -3,6 +3,7 @@
  * validators, the label, and the hooks into the shared dialog. Each type's registerType in
  * event-in-types.ts adds its own properties to these.
  */
+import { CONFIG_VERSION } from '../lib/config-migration';
 import type { EventType } from '../lib/event-types';
 import { ACCOUNT_TYPE } from './account-users';
 import { currentValue } from './dialog-values';
@@ -29,6 +30,20 @@ const PALETTE_LABELS: Readonly<Record<EventType, CatalogKey>> = {
   location: 'ayla-location-in.paletteLabel',
   registration: 'ayla-registration-in.paletteLabel',
 };
+
+/** The catalog key of each type's output port label: what its messages carry. */
+const OUTPUT_LABELS: Readonly<Record<EventType, CatalogKey>> = {
+  connectivity: 'ayla-connectivity-in.outputLabel',
+  datapoint: 'ayla-datapoint-in.outputLabel',
+  datapointack: 'ayla-datapointack-in.outputLabel',
+  location: 'ayla-location-in.outputLabel',
+  registration: 'ayla-registration-in.outputLabel',
+};
+
+/** The output port label of an event type's in-node (plain text: Node-RED draws it as SVG text). */
+export function eventInOutputLabel(eventType: EventType): () => string {
+  return () => t(OUTPUT_LABELS[eventType]);
+}
 
 /** The palette label of an event type's in-node. */
 export function eventInPaletteLabel(eventType: EventType): () => string {
@@ -58,12 +73,14 @@ export function rulesValidator(property: FilterProperty): Validator {
 }
 
 /**
- * The `defaults` every event-in type has, then the type's own (`own`): name, account, source,
+ * The `defaults` every event-in type has, then the type's own (`own`): the config version
+ * (lib/config-migration.ts), name, account, source,
  * the subscription's OEM model and DSNs (`*` = all), and the DSN and OEM model filter lists.
  * A fresh object per call: Node-RED keeps and annotates each type's defaults.
  */
 export function eventInDefaults(own: Record<string, PropertyDefinition>): Record<string, PropertyDefinition> {
   return {
+    configVersion: { value: CONFIG_VERSION },
     name: { value: '' },
     account: { value: '', type: ACCOUNT_TYPE, required: true },
     source: { value: 'auto' },

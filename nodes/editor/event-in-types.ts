@@ -4,7 +4,7 @@
  * them; what the types share in substance comes from event-in-definition.ts and the dialog from
  * the one shared template (event-in-template.ts).
  */
-import { eventInDefaults, eventInLabel, eventInLabelStyle, eventInPaletteLabel, eventInType, rulesValidator, specValidator } from './event-in-definition';
+import { eventInDefaults, eventInLabel, eventInLabelStyle, eventInOutputLabel, eventInPaletteLabel, eventInType, rulesValidator, specValidator } from './event-in-definition';
 import { prepareEventInDialog, saveEventInDialog } from './event-in-dialog';
 import { installEventInTemplate } from './event-in-template';
 import { EVENT_TYPES } from '../lib/event-types';
@@ -29,6 +29,7 @@ export function registerEventInTypes(): void {
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    outputLabels: eventInOutputLabel('connectivity'),
     icon: 'ayla-connectivity.svg',
     paletteLabel: eventInPaletteLabel('connectivity'),
     label: eventInLabel('connectivity'),
@@ -48,6 +49,7 @@ export function registerEventInTypes(): void {
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    outputLabels: eventInOutputLabel('datapoint'),
     icon: 'ayla-datapoint.svg',
     paletteLabel: eventInPaletteLabel('datapoint'),
     label: eventInLabel('datapoint'),
@@ -68,6 +70,7 @@ export function registerEventInTypes(): void {
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    outputLabels: eventInOutputLabel('datapointack'),
     icon: 'ayla-datapointack.svg',
     paletteLabel: eventInPaletteLabel('datapointack'),
     label: eventInLabel('datapointack'),
@@ -83,6 +86,7 @@ export function registerEventInTypes(): void {
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    outputLabels: eventInOutputLabel('location'),
     icon: 'ayla-location.svg',
     paletteLabel: eventInPaletteLabel('location'),
     label: eventInLabel('location'),
@@ -100,6 +104,7 @@ export function registerEventInTypes(): void {
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    outputLabels: eventInOutputLabel('registration'),
     icon: 'ayla-registration.svg',
     paletteLabel: eventInPaletteLabel('registration'),
     label: eventInLabel('registration'),

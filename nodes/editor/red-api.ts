@@ -56,6 +56,11 @@ export interface NodeDefinition {
   credentials?: Record<string, CredentialDefinition>;
   inputs?: number;
   outputs?: number;
+  /**
+   * The hover text of each output port. Node-RED (red.js `getPortLabel` / `showTooltip`) draws
+   * it as SVG text, never as HTML.
+   */
+  outputLabels?: (this: EditorNode, index: number) => string;
   icon: string;
   paletteLabel: (this: EditorNode) => string;
   label: (this: EditorNode) => string;

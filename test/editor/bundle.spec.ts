@@ -2,12 +2,12 @@
  * The editor bundle as the build makes it (scripts/build-editor.js): only browser-safe inputs,
  * no global of its own, six literal type registrations, and a dist/ayla-dss.html that is the
  * templates plus exactly that bundle. Runs the bundle in a Node `vm` context with a stand-in
- * RED, without a browser.
+ * RED, without a browser (support/bundle-context.ts).
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as vm from 'node:vm';
+import { loadBundle } from './support/bundle-context';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const build = require('../../scripts/build-editor.js') as {
@@ -17,41 +17,6 @@ const build = require('../../scripts/build-editor.js') as {
 };
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-/** A registration the bundle made, as the stand-in RED received it. */
-interface Registered {
-  type: string;
-  definition: Record<string, unknown> & { defaults: Record<string, { validate?: (...args: unknown[]) => unknown }> };
-}
-
-/** Runs the bundle once in a fresh context with stand-ins for what it touches while loading. */
-function loadBundle(code: string): { registered: Registered[]; globalsBefore: string[]; globalsAfter: string[]; events: string[]; templates: string[] } {
-  const registered: Registered[] = [];
-  const events: string[] = [];
-  const templates: string[] = [];
-  const sharedTemplate = { textContent: '<div class="form-row"></div>', after: (element: { name: string }) => templates.push(element.name) };
-  const context = vm.createContext({
-    RED: {
-      nodes: {
-        registerType: (type: string, definition: Registered['definition']) => registered.push({ type, definition }),
-        getType: () => undefined,
-      },
-      events: { on: (event: string) => events.push(event) },
-    },
-    document: {
-      getElementById: (id: string) => (id === 'ayla-dss-event-in-template' ? sharedTemplate : null),
-      querySelector: () => null,
-      createElement: () => {
-        const element = { name: '', type: '', text: '', setAttribute: (_attribute: string, value: string) => (element.name = value) };
-        return element;
-      },
-    },
-    setTimeout,
-  });
-  const globalsBefore = Object.getOwnPropertyNames(context).sort();
-  vm.runInContext(code, context, { filename: 'ayla-dss-editor-bundle.js' });
-  return { registered, globalsBefore, globalsAfter: Object.getOwnPropertyNames(context).sort(), events, templates };
-}
 
 describe('editor bundle', function () {
   this.timeout(20_000);
@@ -65,7 +30,7 @@ describe('editor bundle', function () {
     const outside = bundle.inputs.filter((input) => !build.ALLOWED_INPUTS.some((allowed) => allowed.test(input)));
     assert.deepEqual(outside, []);
     assert.ok(!bundle.inputs.some((input) => /ajv|node:|\/ws\//.test(input)), `no ajv, ws or Node built-in: ${bundle.inputs.join(', ')}`);
-    for (const shared of ['nodes/lib/node-options.ts', 'nodes/lib/endpoints.ts', 'nodes/lib/pattern-rules.ts', 'nodes/lib/event-types.ts']) {
+    for (const shared of ['nodes/lib/node-options.ts', 'nodes/lib/endpoints.ts', 'nodes/lib/pattern-rules.ts', 'nodes/lib/event-types.ts', 'nodes/lib/config-migration.ts']) {
       assert.ok(bundle.inputs.includes(shared), `the editor shares ${shared} with the runtime`);
     }
   });
@@ -97,6 +62,17 @@ describe('editor bundle', function () {
     assert.ok(!byType.get('ayla-location-in')?.propertyFilter);
     assert.ok(byType.get('ayla-connectivity-in')?.statuses);
     assert.equal(byType.get('ayla-datapoint-in')?.dsns.value, '*');
+    assert.equal(byType.get('ayla-dss-account')?.instanceLabel.value, '');
+    for (const [type, defaults] of byType) assert.equal(defaults.configVersion?.value, 1, `${type} starts at config version 1`);
+  });
+
+  it('labels the output port of each event-in type (a function: the catalog is read when the label is shown)', () => {
+    const { registered } = loadBundle(bundle.code);
+    for (const { type, definition } of registered.filter((r) => r.type !== 'ayla-dss-account')) {
+      assert.equal(typeof definition.outputLabels, 'function', `${type} has output labels`);
+      // Without a catalog the stand-in translates to the key: the key names the type.
+      assert.equal((definition.outputLabels as (index: number) => string)(0), `${type}.outputLabel`);
+    }
   });
 });
 
