@@ -67,7 +67,7 @@ describe('account diagnostics', () => {
       signInBudget: budget,
       now,
     });
-    assert.deepEqual(account.account.endpoints, { streamUrl: 'wss://stream.example.com/stream', apiUrl: 'https://api.example.com', userUrl: 'https://user.example.com' });
+    assert.deepEqual(account.account.endpoints, { streamUrl: 'wss://stream.example.com/stream', apiUrl: 'https://api.example.com', userUrl: 'https://user.example.com', deviceUrl: 'https://ads.example.com' });
     assert.equal(account.account.emailDomain, '@example.com');
     assert.deepEqual(account.account.credentialsSet, { email: true, password: true, appId: true, appSecret: true });
     assert.equal(account.account.instanceLabel, 'plant-a');

@@ -81,7 +81,7 @@ describe('account diagnostics through a running flow', function () {
     assert.equal(versions.node, process.version);
     assert.equal(typeof versions.nodeRed, 'string');
     const account = body.account as Json;
-    assert.deepEqual(account.endpoints, { streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl });
+    assert.deepEqual(account.endpoints, { streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl, deviceUrl: sim().deviceUrl });
     assert.equal(account.instanceLabel, 'lab-1');
     assert.equal(account.configVersion, 1);
     assert.equal(account.emailDomain, sim().account.email.slice(sim().account.email.lastIndexOf('@')));
