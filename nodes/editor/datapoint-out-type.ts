@@ -53,8 +53,8 @@ function prepareOutDialog(node: EditorNode): void {
   const dsnRow = dsnInput.closest('.form-row');
   const propertyRow = propertyInput.closest('.form-row');
   const pickers = [
-    createPicker({ kind: 'device', input: dsnInput, after: dsnRow, account, list: false }),
-    createPicker({ kind: 'property', input: propertyInput, after: propertyRow, account, list: false, dsn, writableOnly: true }),
+    createPicker({ kind: 'device', input: dsnInput, account, list: false }),
+    createPicker({ kind: 'property', input: propertyInput, account, list: false, dsn, writableOnly: true }),
   ];
   const checks = [
     createPickerCheck({ kind: 'device', input: dsnInput, account, list: false, hint: createFieldMessage(dsnRow) }),

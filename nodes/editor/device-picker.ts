@@ -4,6 +4,10 @@
  * device's properties as the user types (debounced), with a refresh button. Picking fills the
  * field (a comma list completes its last entry); typing anything else stays possible. Every
  * text from the server is set with jQuery's `.text()`, never as HTML.
+ *
+ * The panel floats over the dialog (placed under the field, inside the edit tray) instead of
+ * pushing the rows below it down: a click on a row below the field closes the panel as the
+ * field loses the focus, and would otherwise land where that row no longer is.
  */
 import { fetchDevices, fetchProperties, LookupError } from './lookup-client';
 import { deviceDetail, modelChoices, propertyChoices, propertyDetail, searchText, withPicked, type LookupAccount, type PickerKind, type PropertyChoice } from './picker-model';
@@ -21,8 +25,6 @@ export interface PickerOptions {
   kind: PickerKind;
   /** The text field it completes. */
   input: JQuery;
-  /** The panel goes right after this element. */
-  after: JQuery;
   /** The selected account, or null. */
   account: () => LookupAccount | null;
   /** The field is a comma list: the last entry is completed. */
@@ -35,8 +37,6 @@ export interface PickerOptions {
   writableOnly?: boolean;
   /** The picker works only while this holds (e.g. a rule row in `exact` mode). */
   enabled?: () => boolean;
-  /** Extra class of the panel. */
-  panelClass?: string;
 }
 
 /** A mounted picker. */
@@ -57,7 +57,8 @@ interface Choice {
 /** Mounts a picker on `options.input`. */
 export function createPicker(options: PickerOptions): Picker {
   const { input } = options;
-  const panel = $('<div class="ayla-dss-picker"></div>').addClass(options.panelClass ?? '').hide().insertAfter(options.after);
+  const tray = input.closest('.red-ui-tray');
+  const panel = $('<div class="ayla-dss-picker"></div>').hide().appendTo(tray.length > 0 ? tray : $('body'));
   const head = $('<div class="ayla-dss-picker-head"></div>').appendTo(panel);
   const count = $('<span class="ayla-dss-picker-count"></span>').appendTo(head);
   const otherDevice = $('<a href="#" class="ayla-dss-picker-switch"></a>').text(t('common.picker.otherDevice')).hide().appendTo(head);
@@ -102,6 +103,9 @@ export function createPicker(options: PickerOptions): Picker {
   }
 
   function failed(error: unknown): void {
+    render([], 0);
+    count.text('');
+    more.hide();
     const failure = error instanceof LookupError ? error.failure : { code: '', message: String(error) };
     message(failure.code === 'STORED_CREDENTIALS_ELSEWHERE' ? t('common.picker.retypeSecrets') : t('common.picker.failed', { message: failure.message }), 'error');
   }
@@ -175,9 +179,16 @@ export function createPicker(options: PickerOptions): Picker {
     );
   }
 
+  /** Shows the panel right under the field, as wide as the field. */
+  function place(): void {
+    const field = input[0].getBoundingClientRect();
+    const parent = (panel.parent()[0] as HTMLElement).getBoundingClientRect();
+    panel.css({ top: field.bottom - parent.top + 2, left: field.left - parent.left, width: Math.max(field.width, 320) }).show();
+  }
+
   function open(): void {
     if (!enabled()) return;
-    panel.show();
+    place();
     load(0, false);
   }
 
@@ -199,8 +210,7 @@ export function createPicker(options: PickerOptions): Picker {
     }
     input.val(withPicked(String(input.val() ?? ''), choice.value, options.list));
     input.trigger('change');
-    close();
-    input.trigger('focus');
+    close(); // the field keeps the focus (the panel never takes it): a click in it opens the panel again
   }
 
   function highlight(index: number): void {
@@ -210,12 +220,12 @@ export function createPicker(options: PickerOptions): Picker {
     if (active >= 0) items.eq(active).addClass('ayla-dss-picker-active')[0]?.scrollIntoView({ block: 'nearest' });
   }
 
-  input.on('focus', () => {
+  input.on('focus click', () => {
     if (!panel.is(':visible')) open();
   });
   input.on('input', () => {
     if (!enabled()) return;
-    panel.show();
+    place();
     if (typing) clearTimeout(typing);
     typing = setTimeout(() => {
       typing = null;
@@ -239,6 +249,10 @@ export function createPicker(options: PickerOptions): Picker {
   // The panel keeps the focus in the field, so a click on it is not a blur that closes it.
   panel.on('mousedown', (event) => event.preventDefault());
   input.on('blur', () => close());
+  // The field moves with the dialog's scrolling, the panel would not.
+  input.closest('.red-ui-tray-body').on('scroll', () => {
+    if (panel.is(':visible')) close();
+  });
   refresh.on('click', () => load(0, true));
   more.on('click', () => load(choices.length, false));
   otherDevice.on('click', (event) => {

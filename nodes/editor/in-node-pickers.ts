@@ -49,7 +49,7 @@ export function mountInNodePickers(accountSelect: JQuery): InNodePickers {
   const field = (input: JQuery, kind: PickerKind): void => {
     if (input.length === 0) return;
     const row = input.closest('.form-row');
-    mount({ kind, input, after: row, list: true, dsn: firstDsn, deviceSearch: firstModel }, createFieldMessage(row));
+    mount({ kind, input, list: true, dsn: firstDsn, deviceSearch: firstModel }, createFieldMessage(row));
   };
   field(oemModel, 'model');
   field(dsns, 'device');
@@ -66,7 +66,7 @@ export function mountInNodePickers(accountSelect: JQuery): InNodePickers {
       return ({ line, mode, pattern }) => {
         const exact = (): boolean => mode.val() === 'exact';
         mount(
-          { kind: RULE_KINDS[property], input: pattern, after: line, list: false, dsn: firstDsn, deviceSearch: firstModel, enabled: exact, panelClass: 'ayla-dss-rule-picker' },
+          { kind: RULE_KINDS[property], input: pattern, list: false, dsn: firstDsn, deviceSearch: firstModel, enabled: exact },
           ruleHint(line),
         );
         const check = checks[checks.length - 1];
