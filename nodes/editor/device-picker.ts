@@ -76,6 +76,8 @@ export function createPicker(options: PickerOptions): Picker {
   let active = -1;
   let total = 0;
   let chosenDsn: string | null = null;
+  /** Typed into since the panel opened: only then does the field's text narrow the choices (opening offers them all). */
+  let typed = false;
   let choosingDevice = false;
   const properties = new Map<string, PropertyChoice[]>();
 
@@ -122,7 +124,7 @@ export function createPicker(options: PickerOptions): Picker {
       return;
     }
     message(t('common.picker.loading'), 'info');
-    const search = searchText(String(input.val() ?? ''), options.list);
+    const search = typed ? searchText(String(input.val() ?? ''), options.list) : '';
     const current = (): boolean => run === generation;
     if (options.kind === 'property' && propertyDsn() !== null) {
       loadProperties(account, propertyDsn() as string, search, fresh, current);
@@ -183,11 +185,12 @@ export function createPicker(options: PickerOptions): Picker {
   function place(): void {
     const field = input[0].getBoundingClientRect();
     const parent = (panel.parent()[0] as HTMLElement).getBoundingClientRect();
-    panel.css({ top: field.bottom - parent.top + 2, left: field.left - parent.left, width: Math.max(field.width, 320) }).show();
+    panel.css({ top: field.bottom - parent.top + 2, left: field.left - parent.left, width: Math.max(field.width, 380) }).show();
   }
 
   function open(): void {
     if (!enabled()) return;
+    typed = false;
     place();
     load(0, false);
   }
@@ -225,6 +228,7 @@ export function createPicker(options: PickerOptions): Picker {
   });
   input.on('input', () => {
     if (!enabled()) return;
+    typed = true;
     place();
     if (typing) clearTimeout(typing);
     typing = setTimeout(() => {

@@ -23,7 +23,7 @@ export interface InNodePickers {
 
 /** A hint line inside a rule row, under its controls (the row's own error line stays for errors). */
 function ruleHint(line: JQuery): FieldMessage {
-  const hint = $('<div class="ayla-dss-rule-error ayla-dss-field-hint"></div>').hide().insertAfter(line);
+  const hint = $('<div class="ayla-dss-rule-hint"></div>').hide().insertAfter(line);
   return {
     show(text) {
       hint.text(text ?? '').toggle(text !== null);

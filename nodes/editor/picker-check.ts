@@ -72,7 +72,7 @@ export function createPickerCheck(options: CheckOptions): PickerCheck {
     }
     findUnknown(options, account, values).then(
       (text) => {
-        if (current === generation) options.hint.show(text, 'hint');
+        if (current === generation) options.hint.show(text, text === null ? 'error' : 'hint');
       },
       () => {
         if (current === generation) options.hint.show(null);
