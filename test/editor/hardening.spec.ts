@@ -137,7 +137,10 @@ describe('editor hardening: messages, a dropped node, imported examples', functi
     const example = (JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as Array<Record<string, unknown>>).map((node) =>
       node.type === 'ayla-datapoint-in' ? { ...node, account: 'hardening-example-account' } : node,
     );
-    example.push({ id: 'hardening-example-account', type: 'ayla-dss-account', name: 'My Ayla account', region: 'us', deployment: 'field', clientType: 'cloud' });
+    example.push({
+      id: 'hardening-example-account', type: 'ayla-dss-account', name: 'My Ayla account', region: 'us', deployment: 'field', clientType: 'cloud',
+      credentials: { email: '', password: '', appId: '', appSecret: '' },
+    });
     const exampleAccount = example.find((node) => node.type === 'ayla-dss-account');
     const exampleIn = example.find((node) => node.type === 'ayla-datapoint-in');
     assert.ok(exampleAccount && exampleIn, 'the example has an account and a datapoint node');
