@@ -2,7 +2,7 @@
  * The `ayla-dss-account` config node type: its definition, validators and label.
  */
 import { countSignInUsers } from './account-users';
-import { customUrlFieldProblem, heartbeatProblem, HEARTBEAT, instanceLabelFieldProblem } from './account-settings';
+import { customUrlFieldProblem, heartbeatProblem, HEARTBEAT, instanceLabelFieldProblem, writeRateProblem } from './account-settings';
 import { credentialInputs, prepareAccountDialog, saveAccountDialog } from './account-dialog';
 import { credentialsProblem, filledCredentials, type CredentialField } from './credentials-check';
 import { currentValue } from './dialog-values';
@@ -10,10 +10,11 @@ import { nodeRedValidator } from './escape';
 import { accountScope } from './node-labels';
 import { t } from './translate';
 import { CONFIG_VERSION } from '../lib/config-migration';
+import { NUMERIC_SETTINGS } from '../lib/node-options';
 import type { CustomUrlField } from '../lib/endpoints';
 import type { EditorNode, Validator } from './red-api';
 
-/** A custom URL field's validator: the region and the insecure checkbox may be changing in the open dialog. */
+/** A service URL field's validator: the region and the insecure checkbox may be changing in the open dialog. */
 function customUrlValidator(field: CustomUrlField): Validator {
   return nodeRedValidator((node, value) =>
     customUrlFieldProblem(
@@ -70,7 +71,9 @@ export function registerAccountType(): void {
       streamUrl: { value: '', validate: customUrlValidator('streamUrl') },
       apiUrl: { value: '', validate: customUrlValidator('apiUrl') },
       userUrl: { value: '', validate: customUrlValidator('userUrl') },
+      deviceUrl: { value: '', validate: customUrlValidator('deviceUrl') },
       heartbeatTimeout: { value: HEARTBEAT.default, validate: heartbeatAndCredentials },
+      writeRate: { value: NUMERIC_SETTINGS.writeRate.default, validate: nodeRedValidator((_node, value) => writeRateProblem(value)) },
       allowInsecure: { value: false },
       instanceLabel: { value: '', validate: nodeRedValidator((_node, value) => instanceLabelFieldProblem(value)) },
     },

@@ -5,6 +5,7 @@
  */
 import { CONFIG_VERSION } from '../lib/config-migration';
 import type { EventType } from '../lib/event-types';
+import { MAX_PARTITIONS, partitionProblem } from '../lib/partition';
 import { ACCOUNT_TYPE } from './account-users';
 import { currentValue } from './dialog-values';
 import { nodeRedValidator } from './escape';
@@ -72,11 +73,23 @@ export function rulesValidator(property: FilterProperty): Validator {
   });
 }
 
+/** `validate` of the share of the fleet: `i/n` or empty (the runtime's `partitionProblem`). */
+const partitionValidator: Validator = nodeRedValidator((_node, value) =>
+  partitionProblem(value) ? problem('common.error.partition', { max: MAX_PARTITIONS }) : null,
+);
+
+/** The input port's label of an in-node with a control input: the commands it takes. */
+export function eventInInputLabel(): string {
+  return t('common.inputLabel');
+}
+
 /**
  * The `defaults` every event-in type has, then the type's own (`own`): the config version
- * (lib/config-migration.ts), name, account, source,
- * the subscription's OEM model and DSNs (`*` = all), and the DSN and OEM model filter lists.
- * A fresh object per call: Node-RED keeps and annotates each type's defaults.
+ * (lib/config-migration.ts), name, account, source, the subscription's OEM model and DSNs
+ * (`*` = all), the DSN and OEM model filter lists, the share of the fleet, whether it starts by
+ * itself, and its control input (`control`, with `inputs`, the port Node-RED draws: 1 with the
+ * control input, else 0; set on save, see event-in-options.ts). A fresh object per call:
+ * Node-RED keeps and annotates each type's defaults.
  */
 export function eventInDefaults(own: Record<string, PropertyDefinition>): Record<string, PropertyDefinition> {
   return {
@@ -88,6 +101,10 @@ export function eventInDefaults(own: Record<string, PropertyDefinition>): Record
     dsns: { value: '*', validate: dsnsValidator },
     dsnFilter: { value: [], validate: rulesValidator('dsnFilter') },
     modelFilter: { value: [], validate: rulesValidator('modelFilter') },
+    partition: { value: '', validate: partitionValidator },
+    autoStart: { value: true },
+    control: { value: false },
+    inputs: { value: 0 },
     ...own,
   };
 }

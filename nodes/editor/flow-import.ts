@@ -13,7 +13,10 @@
  * Node-RED then copies it in and exports it again, and a node without it exports nothing.
  */
 import { CONFIG_VERSION, isMigratedType, migrateNodeConfig, newerConfigVersion, type NodeProperties } from '../lib/config-migration';
+import { isEventInType } from './account-users';
 import { notifyText } from './escape';
+import { assignAccounts, editorAccounts } from './import-accounts';
+import { inputsFor } from './event-in-options';
 import { t } from './translate';
 
 /** Properties Node-RED itself imports and exports for every node, whatever its `defaults`. */
@@ -55,7 +58,8 @@ function keepUnknownProperties(node: NodeProperties & { type: string }): void {
 
 /**
  * The flow to hand to Node-RED's import: JSON text is parsed (text that does not parse is
- * passed on, for Node-RED to report), and each node of ours is migrated in place.
+ * passed on, for Node-RED to report), each node of ours is migrated in place, and an in-node
+ * with a control input but no `inputs` (written by hand or by another tool) gets its port.
  *
  * @param onNewer - called with the version of each node saved by a newer package version
  */
@@ -73,13 +77,26 @@ export function prepareImport(flow: unknown, onNewer: (version: number) => void)
     const newer = migrateInPlace(node);
     if (newer !== null) onNewer(newer);
     keepUnknownProperties(node);
+    if (isEventInType(node.type) && node.inputs === undefined) node.inputs = inputsFor(node.control);
   }
   return parsed;
 }
 
+/** True for the options Node-RED's import takes from the user's Import, Examples and paste (red.js `RED.view.importNodes`). */
+function isUserImport(options: unknown): boolean {
+  return typeof options === 'object' && options !== null && (options as { markChanged?: unknown }).markChanged === true;
+}
+
+/** A fresh node id as Node-RED makes them. */
+function newNodeId(): string {
+  const ids = RED.nodes as unknown as { id?: () => string };
+  return typeof ids.id === 'function' ? ids.id() : Math.random().toString(16).slice(2, 18);
+}
+
 /**
  * Wraps `RED.nodes.import` (once, when the bundle loads, before Node-RED loads the flows). Nodes
- * saved by a newer version are reported once per editor session, as a warning notification.
+ * saved by a newer version are reported once per editor session, as a warning notification;
+ * nodes the user imports without a usable account get one (import-accounts.ts).
  */
 export function installFlowImport(): void {
   const nodes = RED.nodes as unknown as { import?: ImportFunction };
@@ -93,6 +110,15 @@ export function installFlowImport(): void {
   };
   // Node-RED's other arguments (its options) pass through as they are; only the flow is prepared.
   nodes.import = function importMigrated(this: unknown, flow: unknown, ...rest: unknown[]): unknown {
-    return original.call(this, prepareImport(flow, onNewer), ...rest);
+    const prepared = prepareImport(flow, onNewer);
+    // Only what the user imports: the flow load, undo and a deploy's merge keep their accounts as they are.
+    if (isUserImport(rest[0]) && Array.isArray(prepared)) {
+      const plan = assignAccounts(prepared.filter(isNodeObject), editorAccounts(), newNodeId);
+      if (plan.kind === 'new') {
+        prepared.push(plan.account);
+        notifyText(t('ayla-dss-account.tip.importedAccount'), 'warning');
+      }
+    }
+    return original.call(this, prepared, ...rest);
   };
 }

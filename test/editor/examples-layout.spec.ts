@@ -91,6 +91,8 @@ describe('editor: the examples in a 1280×800 editor', function () {
     const tab = `#red-ui-tab-${example.tabId}`;
     const active = () => page.evaluate((css: string) => document.querySelector(css)?.classList.contains('active') === true, tab);
     if (!(await active())) {
+      // More tabs than the bar shows scroll it: bring this one into view first.
+      await page.locator(tab).evaluate((element) => element.scrollIntoView({ block: 'nearest', inline: 'nearest' }));
       await waitAtRest(page, tab, `the tab of "${example.label}" is in view, at rest`);
       // Two clicks on any tabs within TAB_DOUBLE_CLICK_MS are a double-click, which opens the flow's properties.
       const wait = lastTabClickAt + TAB_DOUBLE_CLICK_MS - Date.now();

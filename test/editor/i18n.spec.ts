@@ -14,8 +14,8 @@
  *   heartbeat and credentials messages, and Test connection's answer (worded by the editor in
  *   its language, though the runtime runs in English);
  * - the help sidebar for every node type: the language's help page, titled by its palette label;
- * - ayla-datapoint-out: its palette label as the editor translates it, in the palette once the
- *   editor registers the type (pending until then), and its help page in the help sidebar.
+ * - ayla-datapoint-out: its palette label as the editor translates it, in the palette, and its
+ *   help page in the help sidebar.
  *
  * Set AYLA_E2E_SCREENSHOTS=<dir> to keep a screenshot of every dialog and help page per
  * language (for a translator's review of wording and layout).
@@ -54,7 +54,7 @@ const RAW_KEY = /(?:^|[^\w-])((?:ayla-dss-account|common|ayla-[a-z]+-(?:in|out))
 const OUTPUTS_HEADING: Record<Language, string> = { 'en-US': 'Outputs', de: 'Ausgangsdaten', 'zh-CN': '输出', ja: '出力' };
 /** The "Inputs" heading likewise. */
 const INPUTS_HEADING: Record<Language, string> = { 'en-US': 'Inputs', de: 'Eingangsdaten', 'zh-CN': '输入', ja: '入力' };
-/** The write node: no dialog of its own is tested here yet (the editor's block for it is being reworked). */
+/** The write node. */
 const OUT_TYPE = 'ayla-datapoint-out';
 
 /** The part of the editor's `RED` global the write node's checks use. */
@@ -356,7 +356,7 @@ describe('editor in every language: no raw catalog key, the language\'s own text
         // A table region: the resolved endpoints, and the words for what Ayla does not publish (US staging).
         await page.locator('#node-config-input-region').selectOption('us');
         await page.locator('#node-config-input-deployment').selectOption('staging');
-        await waitUntil(page, 'the endpoint summary is shown', () => document.querySelectorAll('#ayla-dss-endpoints .ayla-dss-endpoint').length === 3, undefined);
+        await waitUntil(page, 'the endpoint summary is shown', () => document.querySelectorAll('#ayla-dss-endpoints .ayla-dss-endpoint').length === 4, undefined);
         texts = await readTopTray(page);
         assert.deepEqual(rawKeys(texts), [], 'no raw catalog key after the region changed');
         const summary = await page.locator('#ayla-dss-endpoints').innerText();
@@ -380,19 +380,15 @@ describe('editor in every language: no raw catalog key, the language\'s own text
         const translated = await page.evaluate((key: string) => (window as unknown as { RED: RedForHelp }).RED.nodes.getType('ayla-dss-account')?._(key), `${OUT_TYPE}.paletteLabel`);
         assert.equal(translated, label, 'the editor translates the palette label');
 
-        // The help sidebar, as its node list opens a page: titled by the palette label once the type is registered.
-        const registered = await page.evaluate((type: string) => !!(window as unknown as { RED: RedForHelp }).RED.nodes.getType(type), OUT_TYPE);
+        // The help sidebar, as its node list opens a page: titled by the palette label.
         await page.evaluate((type: string) => (window as unknown as { RED: RedForHelp }).RED.sidebar.help.show(type), OUT_TYPE);
-        const help = await helpShown(page, lang, OUT_TYPE, registered ? label : OUT_TYPE);
+        const help = await helpShown(page, lang, OUT_TYPE, label);
         await screenshot(page, `${lang}-datapoint-out-help`);
         for (const heading of [INPUTS_HEADING[lang], OUTPUTS_HEADING[lang]]) assert.ok(help.includes(heading), `the help has the "${heading}" section`);
         assert.equal(RAW_KEY.exec(help), null, 'no raw key in the help');
       });
 
-      it('datapoint out: in the palette under its label in this language', async function () {
-        const registered = await page.evaluate((type: string) => !!(window as unknown as { RED: RedForHelp }).RED.nodes.getType(type), OUT_TYPE);
-        // Pending while the editor does not register the type (its block is being reworked).
-        if (!registered) this.skip();
+      it('datapoint out: in the palette under its label in this language', async () => {
         const shown = (await page.locator(`.red-ui-palette-node[data-palette-type="${OUT_TYPE}"] .red-ui-palette-label`).innerText()).trim();
         assert.equal(squeeze(shown), squeeze(say(lang, `${OUT_TYPE}.paletteLabel`)));
       });
