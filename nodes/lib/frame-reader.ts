@@ -131,18 +131,19 @@ export class FrameReader {
 
   /**
    * Reads the held messages, oldest first, until none is left or `stop()` says to (a listener
-   * paused again). Held heartbeats are not answered: their socket may be gone, and a live one
+   * paused again). Held heartbeats are answered only through `answer` (read pacing, whose
+   * socket is still open); after a pause they are not: their socket may be gone, and a live one
    * sends the next. Held messages of a socket that has since gone still count: they precede
    * anything a reconnect brings, and its replay of the same seqs is dropped as duplicates.
    */
-  releaseHeld(stop: () => boolean): void {
+  releaseHeld(stop: () => boolean, answer?: () => void): void {
     if (this.releasing) return;
     this.releasing = true;
     try {
       while (this.held.length > 0 && !stop()) {
         const next = this.held.shift() as HeldMessage;
         if (next === 'oversized') this.skipOversized();
-        else this.read(next);
+        else if (this.read(next) === 'heartbeat') answer?.();
       }
     } finally {
       this.releasing = false;
