@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { EventValidationError, validateEvent, type AylaEvent, type EventType } from './events';
-import { FrameError, excerptOf, parseFrame } from './frames';
+import { FrameError, excerptOf, parseEventFrameBytes, parseFrame } from './frames';
 import { SeqTracker } from './seq-tracker';
 import type { StreamEventInfo, StreamGap, StreamNotice, StreamStats } from './stream-contract';
 
@@ -80,6 +80,11 @@ export class FrameReader {
     // Decoded with replacement characters whatever the bytes: a frame that is not UTF-8 is
     // still read far enough to learn its seq, then reported and skipped (docs/protocol.md §9).
     const utf8 = isUtf8(bytes);
+    if (utf8) {
+      // The usual frame (LEN right, JSON payload): decoded and parsed once, from the bytes.
+      const event = parseEventFrameBytes(bytes, this.options.maxPayloadBytes);
+      if (event !== null) return this.readEvent(event.json, event.data);
+    }
     let frame;
     try {
       frame = parseFrame(bytes.toString('utf8'), { maxBytes: this.options.maxPayloadBytes });
