@@ -43,6 +43,38 @@ function categoryOf(frame: ProfileNode['callFrame']): string {
   return `other: ${url.replace(/^.*node_modules\//, '').split('/')[0]}`;
 }
 
+/**
+ * The stages of one frame's path, innermost first: a sample counts for the first stage found
+ * walking its stack from the leaf up (JSON.parse inside the frame parser counts as parsing,
+ * Node-RED's id generation inside `node.send` as the send). Samples in none of them count by
+ * where their own code lives.
+ */
+const STAGES: Array<[string, (frame: ProfileNode['callFrame'], category: string) => boolean]> = [
+  ['Node-RED: node.send (ids, hooks, routing, queueing)', (f) => f.functionName === 'Node.send'],
+  ['Node-RED: delivery to the next node (sink included)', (f) => f.functionName === 'deliverMessageToDestination'],
+  ['ours: per-listener copies', (f, c) => c.startsWith('package') && (f.functionName === 'copyEvent' || f.functionName === 'copyNormalised')],
+  ['ours: build msg (+ _msgid)', (f, c) => c.startsWith('package') && f.functionName === 'buildMessage'],
+  ['ours: normalise', (f, c) => c.startsWith('package') && f.functionName === 'normaliseEvent'],
+  ['ours: filters', (f, c) => c.startsWith('package') && f.functionName === 'accepts'],
+  ['ours: seq verdict', (f, c) => c === 'package: lib/seq-tracker'],
+  ['ours: validate (ajv)', (f, c) => c.startsWith('package') && f.functionName === 'validateEvent'],
+  ['decode + JSON.parse', (f, c) => c.startsWith('package') && (f.functionName === 'parseEventFrameBytes' || f.functionName === 'parseFrame')],
+  ['ours: UTF-8 check', (f) => f.functionName === 'isUtf8'],
+  ['ours: position record', (f, c) => c === 'package: lib/hub/stream-positions'],
+  ['ours: read pacing', (f, c) => c === 'package: lib/read-pacer'],
+];
+
+function stageOf(leaf: ProfileNode, byId: Map<number, ProfileNode>, parent: Map<number, number>): string {
+  for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) continue;
+    const category = categoryOf(frame);
+    for (const [label, matches] of STAGES) if (matches(frame, category)) return label;
+  }
+  const category = categoryOf(leaf.callFrame);
+  return category.startsWith('package') ? `ours: other (${category.slice(9)})` : category.replace(/^node-red: .*/, 'Node-RED: other');
+}
+
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -61,6 +93,7 @@ function main(): void {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 
+  const byStage = new Map<string, number>();
   const selfByCategory = new Map<string, number>();
   const selfByFunction = new Map<string, number>();
   const folded = new Map<string, number>();
@@ -74,6 +107,8 @@ function main(): void {
     const node = byId.get(profile.samples[i]);
     if (!node || node.callFrame.functionName === '(idle)') continue;
     total += spent;
+    const stage = stageOf(node, byId, parent);
+    byStage.set(stage, (byStage.get(stage) ?? 0) + spent);
     const category = categoryOf(node.callFrame);
     selfByCategory.set(category, (selfByCategory.get(category) ?? 0) + spent);
     const name = `${node.callFrame.functionName || '(anonymous)'} ${category}:${node.callFrame.lineNumber + 1}`;
@@ -92,6 +127,8 @@ function main(): void {
   const row = (label: string, us: number) =>
     out(`  ${label.padEnd(60)} ${(us / 1000).toFixed(0).padStart(7)} ms ${((us / total) * 100).toFixed(1).padStart(5)} %${frames > 0 ? `${(us / frames).toFixed(2).padStart(8)} µs/frame` : ''}`);
   out(`busy time in the window: ${(total / 1000).toFixed(0)} ms${frames > 0 ? ` = ${(total / frames).toFixed(2)} µs per frame over ${frames} frames` : ''}`);
+  out('time by stage of the frame path (innermost stage on the stack):');
+  for (const [stage, us] of [...byStage].sort((a, b) => b[1] - a[1])) row(stage, us);
   out('self time by place:');
   for (const [category, us] of [...selfByCategory].sort((a, b) => b[1] - a[1])) row(category, us);
   out(`hottest functions (self time, top ${top}):`);

@@ -54,6 +54,7 @@ function scenarios(options: typeof DEFAULTS): ScenarioSpec[] {
     { ...base, id: 'one', label: 'one ayla-datapoint-in → sink', kind: 'ayla' },
     { ...base, id: 'fan10', label: 'ten on one key, all accepting', kind: 'ayla', nodes: 10 },
     { ...base, id: 'fan10-disjoint', label: 'ten on one key, disjoint DSN filters', kind: 'ayla', nodes: 10, disjoint: true },
+    { ...base, id: 'one-fc-off', label: 'one node, flow control off', kind: 'ayla', flowControl: false },
     { ...base, id: 'fan10-fc-off', label: 'ten all accepting, flow control off', kind: 'ayla', nodes: 10, flowControl: false },
     { ...base, ...latency, id: 'lat-diy', label: `DIY at ${options.rate}/s`, kind: 'diy' },
     { ...base, ...latency, id: 'lat-one', label: `one node at ${options.rate}/s`, kind: 'ayla' },

@@ -105,12 +105,12 @@ export class SinkRecorder {
     });
   }
 
-  /** Latencies in ms (arrival − send) of the seqs that arrived, given the server's send times. */
-  latenciesMs(sendTimes: Float64Array): number[] {
+  /** Latencies in ms (arrival − send) of the seqs that arrived, given the server's send times (ns), of those sent from `fromNs` on. */
+  latenciesMs(sendTimes: Float64Array, fromNs = 0): number[] {
     const result: number[] = [];
     if (!this.arrivals) return result;
     for (let seq = 0; seq < this.total; seq++) {
-      if (this.counts[seq] > 0 && sendTimes[seq] > 0) result.push((this.arrivals[seq] - sendTimes[seq]) / 1e6);
+      if (this.counts[seq] > 0 && sendTimes[seq] >= fromNs && sendTimes[seq] > 0) result.push((this.arrivals[seq] - sendTimes[seq]) / 1e6);
     }
     return result;
   }
