@@ -60,16 +60,24 @@ const STAGES: Array<[string, (frame: ProfileNode['callFrame'], category: string)
   ['ours: validate (ajv)', (f, c) => c.startsWith('package') && f.functionName === 'validateEvent'],
   ['decode + JSON.parse', (f, c) => c.startsWith('package') && (f.functionName === 'parseEventFrameBytes' || f.functionName === 'parseFrame')],
   ['ours: UTF-8 check', (f) => f.functionName === 'isUtf8'],
-  ['ours: position record', (f, c) => c === 'package: lib/hub/stream-positions'],
-  ['ours: read pacing', (f, c) => c === 'package: lib/read-pacer'],
 ];
 
+/** Places counted by their own (self) time only: what runs below them belongs to the stages above. */
+const SELF_ONLY: Record<string, string> = {
+  'package: lib/hub/stream-positions': 'ours: position record',
+  'package: lib/read-pacer': 'ours: read pacing',
+};
+
 function stageOf(leaf: ProfileNode, byId: Map<number, ProfileNode>, parent: Map<number, number>): string {
+  const own = SELF_ONLY[categoryOf(leaf.callFrame)];
+  if (own) return own;
   for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
     const category = categoryOf(frame);
     for (const [label, matches] of STAGES) if (matches(frame, category)) return label;
+    // Held messages read when the pacer ends a slice: the reading, not the pacer.
+    if (SELF_ONLY[category]) break;
   }
   const category = categoryOf(leaf.callFrame);
   return category.startsWith('package') ? `ours: other (${category.slice(9)})` : category.replace(/^node-red: .*/, 'Node-RED: other');

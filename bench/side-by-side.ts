@@ -21,7 +21,7 @@
  * line `JSON {...}` with every round. Exit code 1 when any sink lost, duplicated or reordered a
  * seq, or a round timed out.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedNodeRed, type NodeRedLogRecord } from './soak-node-red';
 import { environmentLine, positiveIntegerOption } from './report';
@@ -29,6 +29,9 @@ import { startFrameServer } from './side-by-side/frame-server-process';
 import { printSummary } from './side-by-side/summary';
 import { runRound, type RoundResult, type ScenarioSpec } from './side-by-side/scenarios';
 import { SinkRegistryImpl } from './side-by-side/sink-recorder';
+
+/** Node-RED's own start-up warnings for an embedded runtime without projects or a credential secret. */
+const STARTUP_NOTICES = /^(Projects disabled|Using unencrypted credentials)/;
 
 const DEFAULTS = { frames: 100_000, rounds: 3, latencyFrames: 30_000, rate: 10_000, slowFrames: 20_000, slowMs: 15_000, workMs: 2, timeoutMs: 180_000 };
 
@@ -42,6 +45,8 @@ const HELP = `Usage: npm run build && node --expose-gc -r ts-node/register/trans
   --slow-ms <ms>        how long the slow flow is slow (default ${DEFAULTS.slowMs})
   --work-ms <ms>        synchronous work per message in the slow flow (default ${DEFAULTS.workMs})
   --only <ids>          comma-separated scenario ids (default: all)
+  --package <dir>       load the package from this directory (built, with dist/) instead of
+                        this repository: how the "before" numbers in bench/README.md were taken
   --timeout-ms <ms>     longest wait for one round (default ${DEFAULTS.timeoutMs})
 `;
 
@@ -72,7 +77,7 @@ function scenarios(options: typeof DEFAULTS): ScenarioSpec[] {
   ];
 }
 
-function readOptions(): { options: typeof DEFAULTS; only: Set<string> | null } {
+function readOptions(): { options: typeof DEFAULTS; only: Set<string> | null; packageDir: string } {
   const { values } = parseArgs({
     options: {
       frames: { type: 'string' },
@@ -83,6 +88,7 @@ function readOptions(): { options: typeof DEFAULTS; only: Set<string> | null } {
       'slow-ms': { type: 'string' },
       'work-ms': { type: 'string' },
       only: { type: 'string' },
+      package: { type: 'string' },
       'timeout-ms': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -101,7 +107,11 @@ function readOptions(): { options: typeof DEFAULTS; only: Set<string> | null } {
     workMs: positiveIntegerOption('work-ms', values['work-ms'], DEFAULTS.workMs),
     timeoutMs: positiveIntegerOption('timeout-ms', values['timeout-ms'], DEFAULTS.timeoutMs),
   };
-  return { options, only: values.only ? new Set(values.only.split(',').map((id) => id.trim())) : null };
+  return {
+    options,
+    only: values.only ? new Set(values.only.split(',').map((id) => id.trim())) : null,
+    packageDir: resolve(values.package ?? join(__dirname, '..')),
+  };
 }
 
 /**
@@ -122,8 +132,7 @@ function flowControlSwitch(root: string): (on: boolean) => void {
 }
 
 async function main(): Promise<void> {
-  const { options, only } = readOptions();
-  const root = join(__dirname, '..');
+  const { options, only, packageDir: root } = readOptions();
   const specs = scenarios(options).filter((spec) => !only || only.has(spec.id));
   process.stdout.write(`side-by-side: ${environmentLine()}\n`);
   const server = await startFrameServer(Math.max(options.frames, options.latencyFrames, options.slowFrames));
@@ -136,11 +145,11 @@ async function main(): Promise<void> {
     onLog: (record: NodeRedLogRecord) => {
       const text = typeof record.msg === 'string' ? record.msg : String(record.msg);
       if (text.startsWith('flow control:')) flowControlLog.push(text);
-      else if (record.level <= 30) problems.push(`${record.type ?? 'runtime'}: ${text.slice(0, 200)}`);
+      else if (record.level <= 30 && !STARTUP_NOTICES.test(text)) problems.push(`${record.type ?? 'runtime'}: ${text.slice(0, 200)}`);
     },
     settings: { benchSinks: sinks },
   });
-  process.stdout.write(`node-red ${red.version}, frame server pid ${server.pid}, ${options.rounds} rounds, ${specs.length} scenarios\n`);
+  process.stdout.write(`node-red ${red.version}, package ${root}, frame server pid ${server.pid}, ${options.rounds} rounds, ${specs.length} scenarios\n`);
   const setFlowControl = flowControlSwitch(root);
   const results: RoundResult[] = [];
   try {
