@@ -21,6 +21,7 @@
  * line `JSON {...}` with every round. Exit code 1 when any sink lost, duplicated or reordered a
  * seq, or a round timed out.
  */
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedNodeRed, type NodeRedLogRecord } from './soak-node-red';
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
   const { options, only, packageDir: root } = readOptions();
   const specs = scenarios(options).filter((spec) => !only || only.has(spec.id));
   process.stdout.write(`side-by-side: ${environmentLine()}\n`);
+  const loadAtStart = loadavg()[0];
   const server = await startFrameServer(Math.max(options.frames, options.latencyFrames, options.slowFrames));
   const sinks = new SinkRegistryImpl();
   const flowControlLog: string[] = [];
@@ -175,6 +177,10 @@ async function main(): Promise<void> {
     await server.close();
   }
   const failed = printSummary(specs, results, problems);
+  process.stdout.write(
+    `load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${loadavg()[0].toFixed(2)} on ${cpus().length} CPUs: ` +
+      `other processes on the machine compete for them, so compare ratios within one run\n`,
+  );
   process.stdout.write(`JSON ${JSON.stringify({ environment: environmentLine(), options, results })}\n`);
   process.exitCode = failed ? 1 : 0;
 }

@@ -78,9 +78,8 @@ export function printSummary(specs: ScenarioSpec[], results: RoundResult[], prob
     for (const result of list) {
       if (result.slowPhase) {
         out(
-          `  round ${result.round}: slow for ${(result.slowPhase.framesDelivered > 0 ? 'its first ' : '') + ''}phase: ` +
-            `${result.slowPhase.framesDelivered} frames delivered, RSS growth ${result.slowPhase.rssGrowthMb.toFixed(1)} MB, ` +
-            `${result.pauses} pauses (${(result.pausedMs / 1000).toFixed(1)} s)`,
+          `  round ${result.round}: while slow, ${result.slowPhase.framesDelivered} frames delivered, RSS growth ` +
+            `${result.slowPhase.rssGrowthMb.toFixed(1)} MB; ${result.pauses} pauses (${(result.pausedMs / 1000).toFixed(1)} s); then the rest at full speed`,
         );
       }
     }
