@@ -51,10 +51,11 @@ export function printSummary(specs: ScenarioSpec[], results: RoundResult[], prob
   for (const result of results) by.set(result.scenario, [...(by.get(result.scenario) ?? []), result]);
   const rounds = Math.max(0, ...[...by.values()].map((list) => list.length));
   out('');
-  out(`medians of ${rounds} interleaved rounds; CPU = this process (Node-RED + the package), the frame server excluded`);
+  out(`medians of ${rounds} interleaved rounds; CPU = this process (Node-RED + the package), the frame server excluded;`);
+  out('RSS +MB = how much the resident set grew during the round (peak - start)');
   out(
     `${'scenario'.padEnd(44)} ${'frames'.padStart(8)} ${'frames/s'.padStart(9)} ${'µs CPU/frame'.padStart(12)} ${'µs/msg'.padStart(7)} ` +
-      `${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'p99.9 ms'.padStart(8)} ${'RSS peak MB'.padStart(11)} ${'pauses'.padStart(6)}  deliveries`,
+      `${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'p99.9 ms'.padStart(8)} ${'RSS +MB'.padStart(7)} ${'pauses'.padStart(6)}  deliveries`,
   );
   let failed = false;
   const medians = new Map<string, { rate: number; cpu: number; p99: number; p999: number }>();
@@ -72,7 +73,7 @@ export function printSummary(specs: ScenarioSpec[], results: RoundResult[], prob
     medians.set(spec.id, { rate, cpu, p99, p999 });
     out(
       `${spec.label.padEnd(44)} ${countText(spec.frames, 8)} ${countText(rate, 9)} ${fixed(cpu, 1, 12)} ${fixed(cpu / messagesPerFrame, 1, 7)} ` +
-        `${fixed(p50, 2, 7)} ${fixed(p99, 2, 7)} ${fixed(p999, 2, 8)} ${fixed(medianOf(list, (r) => r.rssPeakMb), 0, 11)} ` +
+        `${fixed(p50, 2, 7)} ${fixed(p99, 2, 7)} ${fixed(p999, 2, 8)} ${fixed(medianOf(list, (r) => r.rssPeakMb - r.rssStartMb), 0, 7)} ` +
         `${countText(medianOf(list, (r) => r.pauses), 6)}  ${delivery}`,
     );
     for (const result of list) {
