@@ -24,9 +24,9 @@
  */
 import { performance } from 'node:perf_hooks';
 
-/** Events per slice a new pacer starts with (64). */
-export const DEFAULT_INITIAL_ALLOWANCE = 64;
-/** Largest allowance (512 events): about 4 frames' chunks of 64 KiB, well inside the young generation. */
+/** Events per slice a new pacer starts with (16): small, so a slow flow's first turn is short; fast flows double it in a few slices. */
+export const DEFAULT_INITIAL_ALLOWANCE = 16;
+/** Largest allowance (512 events: about four 64 KiB socket reads of ~490-byte frames), so a slice's messages die young. */
 export const DEFAULT_MAX_ALLOWANCE = 512;
 /** Delivery time per slice the allowance aims at (10 ms): short turns for the rest of the runtime. */
 export const DEFAULT_TARGET_TURN_MS = 10;
