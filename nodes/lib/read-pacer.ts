@@ -26,10 +26,17 @@ import { performance } from 'node:perf_hooks';
 
 /** Events per slice a new pacer starts with (16): small, so a slow flow's first turn is short; fast flows double it in a few slices. */
 export const DEFAULT_INITIAL_ALLOWANCE = 16;
-/** Largest allowance (512 events: about four 64 KiB socket reads of ~490-byte frames), so a slice's messages die young. */
-export const DEFAULT_MAX_ALLOWANCE = 512;
-/** Delivery time per slice the allowance aims at (10 ms): short turns for the rest of the runtime. */
-export const DEFAULT_TARGET_TURN_MS = 10;
+/**
+ * Largest allowance (256 events: about two 64 KiB socket reads of ~490-byte frames). Larger
+ * slices amortise nothing measurable and keep more messages alive across a scavenge: with ten
+ * in-nodes, 512 cost about 15 % more CPU per message in garbage collection (`bench/README.md`).
+ */
+export const DEFAULT_MAX_ALLOWANCE = 256;
+/**
+ * Delivery time per slice the allowance aims at (4 ms): short turns for the rest of the runtime,
+ * and few messages alive at a time. 2 ms made one-node streams slower; 10 ms fan-out ones.
+ */
+export const DEFAULT_TARGET_TURN_MS = 4;
 
 /** Options of {@link ReadPacer}. */
 export interface ReadPacerOptions {
