@@ -22,6 +22,10 @@ export interface FrameServer {
   sent(key: string): Promise<Float64Array | null>;
   /** Drops `key`'s socket and state. */
   forget(key: string): void;
+  /** Starts a new window for {@link rssPeakMb}. */
+  markRss(): void;
+  /** This process's highest resident set since {@link markRss}, MB, as the server sampled it from /proc; null when it cannot. */
+  rssPeakMb(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export async function startFrameServer(maxFrames: number): Promise<FrameServer> 
   const connectWaiters = new Map<string, Array<(seqStart: number | null) => void>>();
   const sentKeys = new Map<string, Float64Array | null>();
   const sentWaiters = new Map<string, Array<(times: Float64Array | null) => void>>();
+  const rssWaiters: Array<(peakMb: number | null) => void> = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the frame server did not start')), START_TIMEOUT_MS);
     child.on('message', (message: FrameServerReport) => {
@@ -48,6 +53,8 @@ export async function startFrameServer(maxFrames: number): Promise<FrameServer> 
         connectedKeys.set(message.key, message.seqStart);
         for (const waiter of connectWaiters.get(message.key) ?? []) waiter(message.seqStart);
         connectWaiters.delete(message.key);
+      } else if (message.type === 'rss') {
+        for (const waiter of rssWaiters.splice(0)) waiter(message.peakMb);
       } else if (message.type === 'sent') {
         sentKeys.set(message.key, message.sendTimes);
         for (const waiter of sentWaiters.get(message.key) ?? []) waiter(message.sendTimes);
@@ -88,6 +95,15 @@ export async function startFrameServer(maxFrames: number): Promise<FrameServer> 
       connectedKeys.delete(key);
       sentKeys.delete(key);
       send({ type: 'forget', key });
+    },
+    markRss() {
+      send({ type: 'rss-mark' });
+    },
+    rssPeakMb() {
+      return new Promise((resolve) => {
+        rssWaiters.push(resolve);
+        send({ type: 'rss-peak' });
+      });
     },
     close: () => stopChild(child, killChild),
   };

@@ -19,6 +19,7 @@
  * - parent → child `{ type: 'go', key, count, rate, timestamps }` (rate 0 = as fast as possible)
  *   and `{ type: 'forget', key }`.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -32,13 +33,17 @@ const SLICE_BYTES = 64 * 1024;
 /** What the parent asks for. */
 export type FrameServerCommand =
   | { type: 'go'; key: string; count: number; rate: number; timestamps: boolean }
-  | { type: 'forget'; key: string };
+  | { type: 'forget'; key: string }
+  | { type: 'rss-mark' }
+  | { type: 'rss-peak' };
 
 /** What the server tells the parent. */
 export type FrameServerReport =
   | { type: 'listening'; port: number }
   | { type: 'connected'; key: string; seqStart: number | null }
-  | { type: 'sent'; key: string; count: number; sendTimes: Float64Array | null };
+  | { type: 'sent'; key: string; count: number; sendTimes: Float64Array | null }
+  /** The parent's highest resident set since the last `rss-mark`, MB; null where /proc is not there. */
+  | { type: 'rss'; peakMb: number | null };
 
 /** One stream key: its socket (the latest), what to send, and how far it got. */
 interface KeyState {
@@ -138,7 +143,35 @@ function start(state: KeyState, key: string): void {
   pump(state, key);
 }
 
+/**
+ * The parent's resident set, read from /proc every 20 ms by this process: a sampler inside the
+ * parent could not run while a long event-loop turn (the very thing to catch) blocks it.
+ */
+function watchParentRss(): { mark(): void; peakMb(): number | null } {
+  const file = `/proc/${process.ppid}/status`;
+  let peakKb = 0;
+  let available = true;
+  const sample = () => {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(file, 'utf8'));
+      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+    } catch {
+      // Not Linux, or the parent is gone: the parent falls back to its own sampler.
+      available = false;
+    }
+  };
+  setInterval(sample, 20).unref();
+  return {
+    mark() {
+      peakKb = 0;
+      sample();
+    },
+    peakMb: () => (available ? peakKb / 1024 : null),
+  };
+}
+
 function main(): void {
+  const rss = watchParentRss();
   const http = createServer((_request, response) => {
     response.writeHead(404).end();
   });
@@ -163,6 +196,14 @@ function main(): void {
     start(state, key);
   });
   process.on('message', (command: FrameServerCommand) => {
+    if (command.type === 'rss-mark') {
+      rss.mark();
+      return;
+    }
+    if (command.type === 'rss-peak') {
+      report({ type: 'rss', peakMb: rss.peakMb() });
+      return;
+    }
     if (command.type === 'forget') {
       keys.get(command.key)?.socket?.terminate();
       keys.delete(command.key);

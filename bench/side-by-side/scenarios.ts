@@ -152,6 +152,7 @@ export async function runRound(spec: ScenarioSpec, round: number, context: Round
 
   const rssStart = process.memoryUsage.rss();
   let rssPeak = rssStart;
+  server.markRss();
   const sampler = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   }, 100);
@@ -164,8 +165,10 @@ export async function runRound(spec: ScenarioSpec, round: number, context: Round
   let slowPhase: RoundResult['slowPhase'];
   if (spec.workMs > 0) {
     await delay(spec.slowPhaseMs);
-    slowPhase = { rssGrowthMb: (rssPeak - rssStart) / MB, framesDelivered: Math.round(distinctSoFar() / all.length) };
     sinks.workMs = 0;
+    const outside = await server.rssPeakMb();
+    rssPeak = Math.max(rssPeak, (outside ?? 0) * MB);
+    slowPhase = { rssGrowthMb: (rssPeak - rssStart) / MB, framesDelivered: Math.round(distinctSoFar() / all.length) };
   }
   const deadline = startMs + context.timeoutMs;
   let complete = true;
@@ -175,6 +178,7 @@ export async function runRound(spec: ScenarioSpec, round: number, context: Round
   // Listen a little longer: duplicates and strays show up in the counts.
   await delay(300);
   clearInterval(sampler);
+  rssPeak = Math.max(rssPeak, ((await server.rssPeakMb()) ?? 0) * MB);
   const sendTimes = spec.latency ? await server.sent(key) : null;
   let latencyMs: RoundResult['latencyMs'];
   if (sendTimes) {
