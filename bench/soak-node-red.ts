@@ -63,8 +63,10 @@ const DEPLOY_TIMEOUT_MS = 30_000;
 export interface EmbeddedNodeRedOptions {
   /** Directories Node-RED scans for node modules and node files. */
   nodesDirs: string[];
-  /** Receives every log record at warn level and above (nothing goes to the console). */
+  /** Receives every log record at `logLevel` and above (nothing goes to the console). */
   onLog: (record: NodeRedLogRecord) => void;
+  /** Lowest level passed to `onLog`; default `warn`. */
+  logLevel?: 'warn' | 'info';
   /** Extra settings, readable by nodes as `RED.settings.<name>`. */
   settings?: Record<string, unknown>;
 }
@@ -83,7 +85,7 @@ export async function startEmbeddedNodeRed(options: EmbeddedNodeRedOptions): Pro
     disableEditor: true,
     nodesDir: options.nodesDirs,
     logging: {
-      soak: { level: 'warn', metrics: false, audit: false, handler: () => (record: NodeRedLogRecord) => options.onLog(record) },
+      soak: { level: options.logLevel ?? 'warn', metrics: false, audit: false, handler: () => (record: NodeRedLogRecord) => options.onLog(record) },
     },
     diagnostics: { enabled: false },
     runtimeState: { enabled: false },

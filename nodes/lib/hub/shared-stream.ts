@@ -121,6 +121,8 @@ export class SharedStream {
   /** Stops the client for good. Its events stop at once; its final 'closed' state still reaches the listeners. */
   async close(): Promise<void> {
     this.closed = true;
+    // Its last position goes into the store before anyone flushes the store.
+    this.context.positions.flush();
     const client = this.client;
     this.client = null;
     this.detachFlowControl?.();
