@@ -18,6 +18,16 @@ export const DATAPOINT_OUT_TYPE = 'ayla-datapoint-out';
 
 type DatapointOutNodeDef = NodeDef & DatapointOutNodeProperties;
 
+/**
+ * Puts the failure's code (and, for writes, whether it may have happened) on the message as
+ * `msg.ayla.error`, for the Catch node: Node-RED 4 and newer copy an error's `code` into
+ * `msg.error.code`, Node-RED 3.1 keeps only its message, so this is where every version finds it.
+ */
+function markFailure(msg: NodeMessage, failure: DeviceError): void {
+  const ayla = msg.ayla !== null && typeof msg.ayla === 'object' ? (msg.ayla as Record<string, unknown>) : {};
+  msg.ayla = { ...ayla, error: { code: failure.code, ...(failure.outcome === undefined ? {} : { outcome: failure.outcome }) } };
+}
+
 /** Registers the `ayla-datapoint-out` node type. */
 export function registerDatapointOutNode(RED: NodeAPI): void {
   const translate: Translate = (key, params) => RED._(key, params as Record<string, string>);
@@ -54,7 +64,9 @@ export function registerDatapointOutNode(RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessage, send: (msg: NodeMessage) => void, done: (error?: Error) => void) => {
       if (!access) {
-        done(reportable(configProblem));
+        const failure = reportable(configProblem);
+        markFailure(msg, failure);
+        done(failure);
         return;
       }
       const showProgress = (progress: Parameters<typeof outNodeStatus>[0]) => {
@@ -69,7 +81,9 @@ export function registerDatapointOutNode(RED: NodeAPI): void {
         (error: unknown) => {
           // Closing cancels waits and queued writes: that is the redeploy, not a failure of the message.
           if (closing.signal.aborted) return done();
-          done(reportable(error));
+          const failure = reportable(error);
+          markFailure(msg, failure);
+          done(failure);
         },
       );
     });

@@ -88,7 +88,11 @@ export function catchAll(id = 'catch1'): Record<string, unknown> {
 
 /** The error code of a message a catch node got. */
 export function caughtCode(msg: Record<string, unknown>): string | undefined {
-  return (msg.error as { code?: string } | undefined)?.code;
+  const onMessage = (msg.ayla as { error?: { code?: string } } | undefined)?.error?.code;
+  // Node-RED 4 and newer copy the error's code into msg.error too; 3.1 does not.
+  const onError = (msg.error as { code?: string } | undefined)?.code;
+  if (onError !== undefined && onError !== onMessage) throw new Error(`msg.error.code ${onError} differs from msg.ayla.error.code ${String(onMessage)}`);
+  return onMessage;
 }
 
 /** Waits for `count` messages in `list` and returns them. */
