@@ -95,9 +95,19 @@ describe('editor hardening: messages, a dropped node, imported examples', functi
     await streamUrl.fill('');
     await streamUrl.pressSequentially('ws://dss.example.com/stream'); // typed: Node-RED validates on key events
     await waitUntil(page, 'the plain remote stream URL is marked', () => !!document.querySelector('#node-config-input-streamUrl.input-error'), undefined, 5_000);
-    await streamUrl.hover();
     const tooltip = page.locator('.red-ui-popover', { hasText: 'Unencrypted ws://' });
-    await tooltip.waitFor({ state: 'visible' });
+    // Node-RED opens a field's tooltip on mouseenter, after a delay; a busy machine can miss the
+    // first entry, so the pointer leaves and enters again (three tries, bounded).
+    for (let attempt = 1; ; attempt += 1) {
+      await page.mouse.move(1, 1);
+      await streamUrl.hover();
+      try {
+        await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
     assert.ok((await tooltip.innerText()).includes(account.label.allowInsecure), 'the message names the checkbox as the dialog labels it');
     await page.locator('#node-config-input-allowInsecure').check();
     await waitUntil(page, 'ticking the checkbox accepts the URL', () => !document.querySelector('#node-config-input-streamUrl.input-error'), undefined, 5_000);
