@@ -2,6 +2,10 @@
  * Every flow in examples/ loads and deploys against the simulator (the account is pointed at
  * it and given the demo credentials at load time; debug nodes become helper nodes), every
  * in-node connects without an error, and the home-automation flow produces its alerts.
+ *
+ * MQTT broker config nodes are loaded with `autoConnect` off: this suite needs no broker and
+ * must never publish to one that happens to run on the machine. The fan-out example is run
+ * end to end against a broker of its own in test/scale/mqtt-fanout.spec.ts.
  */
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
@@ -13,6 +17,7 @@ const coreNodes = [
   requireCoreNode('@node-red/nodes/core/function/10-switch.js'),
   requireCoreNode('@node-red/nodes/core/function/15-change.js'),
   requireCoreNode('@node-red/nodes/core/function/80-template.js'),
+  requireCoreNode('@node-red/nodes/core/network/10-mqtt.js'),
 ];
 
 const examplesDir = path.resolve(__dirname, '../../examples');
@@ -36,6 +41,7 @@ describe('examples/', function () {
         return { ...rest, region: 'custom', streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl } as FlowNode;
       }
       if (node.type === 'debug') return { id: node.id, type: 'helper', wires: [] } as FlowNode;
+      if (node.type === 'mqtt-broker') return { ...rest, autoConnect: false } as FlowNode;
       return rest as FlowNode;
     });
     return { flow: adapted, credentials };
