@@ -100,6 +100,8 @@ function ensureDebianPackages(names) {
     }
     return;
   }
+  // Only a service this very install brings gets disabled; one the machine already had is left alone.
+  const brokerWasInstalled = fs.existsSync('/usr/sbin/mosquitto');
   console.error(`[setup] installing Debian's ${missing.join(' and ')} for the tests (apt-get)…`);
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
     const result = runQuietly('apt-get', args);
@@ -108,7 +110,7 @@ function ensureDebianPackages(names) {
       return;
     }
   }
-  if (missing.includes('mosquitto')) disableMosquittoService();
+  if (missing.includes('mosquitto') && !brokerWasInstalled) disableMosquittoService();
 }
 
 const wanted = [];
