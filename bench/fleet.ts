@@ -178,6 +178,12 @@ function printThroughput(result: ThroughputResult): void {
       ? `(1) sustained: ${formatCount(best.rate)} events/s kept up (${formatCount(best.delivered)} messages/s out of Mosquitto); search stopped: ${result.stoppedBecause}`
       : `(1) sustained: no step kept up; search stopped: ${result.stoppedBecause}`,
   );
+  const costs = result.steps.map((step) => step.nodeRedMicrosPerEvent).filter((cost): cost is number => cost !== null);
+  if (costs.length > 0) {
+    const cost = Math.min(...costs);
+    // CPU time per event hardly depends on what else runs; the rate it implies assumes a core of its own.
+    console.log(`    Node-RED CPU per event: ${cost.toFixed(0)} µs at best over the steps (estimate with a core to itself: ${formatCount(1e6 / cost)} events/s)`);
+  }
 }
 
 function printMemory(memory: MemoryResult): void {
@@ -194,7 +200,8 @@ function printCatchUp(catchUp: CatchUpResult): void {
   console.log(
     `(3) catch-up after a ${catchUp.outageSeconds} s outage at ${formatCount(catchUp.rate)} events/s: backlog ${formatCount(catchUp.backlog)} events (made in ${catchUp.generationSeconds.toFixed(1)} s), ` +
       `caught up ${catchUp.catchUpSeconds.toFixed(1)} s after the flows started = ${formatCount(catchUp.replayRate)} events/s replayed; ` +
-      `missing ${formatCount(catchUp.missing.count)}${catchUp.missing.count > 0 ? ` (${catchUp.missing.ranges.join(', ')})` : ''}, duplicates ${formatCount(catchUp.duplicates)}; cpu ${formatCpu(catchUp.cpu)}`,
+      `missing ${formatCount(catchUp.missing.count)}${catchUp.missing.count > 0 ? ` (${catchUp.missing.ranges.join(', ')})` : ''}, duplicates ${formatCount(catchUp.duplicates)}; ` +
+      `Node-RED CPU per event ${catchUp.cpu['node-red'] == null ? '?' : ((catchUp.cpu['node-red'] / 100) * (1e6 / catchUp.replayRate)).toFixed(0)} µs; cpu ${formatCpu(catchUp.cpu)}`,
   );
   // With live events still arriving at L during the catch-up, the backlog shrinks at (replay − L).
   const half = catchUp.rate / 2;
@@ -283,12 +290,26 @@ async function main(): Promise<number> {
       const result = await findSustainedRate(ctx, subscriptionId, options, (step) => console.log(`    ${formatStep(step)}`));
       printThroughput(result);
       if (result.sustained) rate = result.sustained.rate;
-      summary.throughput = { sustained: result.sustained?.rate ?? null, delivered: Math.round(result.sustained?.delivered ?? 0), stoppedBecause: result.stoppedBecause, steps: result.steps.map((s) => ({ rate: s.rate, verdict: s.verdict })) };
+      summary.throughput = {
+        sustained: result.sustained?.rate ?? null,
+        delivered: Math.round(result.sustained?.delivered ?? 0),
+        stoppedBecause: result.stoppedBecause,
+        steps: result.steps.map((s) => ({ rate: s.rate, verdict: s.verdict, nodeRedMicrosPerEvent: s.nodeRedMicrosPerEvent === null ? null : Math.round(s.nodeRedMicrosPerEvent), cpu: s.cpu })),
+      };
     }
     if (options.phases.has('catch-up') && subscriptionId !== null) {
       const catchUp = await measureCatchUp(ctx, subscriptionId, rate, options.outageSeconds, await pickMarker(ctx), Math.max(600_000, options.outageSeconds * 4_000));
       printCatchUp(catchUp);
-      summary.catchUp = { rate, outageSeconds: catchUp.outageSeconds, backlog: catchUp.backlog, seconds: Number(catchUp.catchUpSeconds.toFixed(1)), replayRate: Math.round(catchUp.replayRate), missing: catchUp.missing.count, duplicates: catchUp.duplicates };
+      summary.catchUp = {
+        rate,
+        outageSeconds: catchUp.outageSeconds,
+        backlog: catchUp.backlog,
+        seconds: Number(catchUp.catchUpSeconds.toFixed(1)),
+        replayRate: Math.round(catchUp.replayRate),
+        missing: catchUp.missing.count,
+        duplicates: catchUp.duplicates,
+        cpu: catchUp.cpu,
+      };
     }
     if (options.phases.has('memory')) {
       const memory = await measureMemory(ctx, options.inNodes, options.subscriptions, options.loadRate ?? Math.max(1, Math.round(rate / 2)), options.loadSeconds);
