@@ -4,7 +4,8 @@
  * `ayla/<oem_model>/<dsn>/<event>/<property>` and JSON payload, in JSONata) and its `mqtt out`
  * node (QoS 1, retained), with the broker config node pointed at the benchmark's Mosquitto.
  *
- * - {@link typicalFlow}: one `ayla-datapoint-in` for the whole fleet → a `switch` that keeps
+ * - {@link typicalFlow}: one `ayla-datapoint-in` for the whole fleet (its six models by name,
+ *   every DSN and property) → a `switch` that keeps
  *   events whose value could be converted (`msg.ayla.valueError` is null: every event of the
  *   simulator passes, so every seq must reach the broker and the run can count them) → change →
  *   mqtt out.
@@ -122,7 +123,8 @@ export function typicalFlow(sim: BenchSimulator, broker: BrokerAddress): object[
   return [
     { id: TAB_ID, type: 'tab', label: 'fleet: typical flow' },
     account(sim),
-    datapointIn(TYPICAL_IN_NODE_ID, 'fleet datapoints', { oemModel: '*', properties: '*' }, []),
+    // Every model by name: a subscription to every device of every model (* and *) is refused.
+    datapointIn(TYPICAL_IN_NODE_ID, 'fleet datapoints', { oemModel: FLEET_MODELS.map((model) => model.oemModel).join(','), properties: '*' }, []),
     ...fanOutTail(broker),
   ];
 }

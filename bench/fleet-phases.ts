@@ -43,6 +43,9 @@ export interface CatchUpResult {
   replayRate: number;
   missing: { count: number; ranges: string[] };
   duplicates: number;
+  /** Flow-control pauses begun during the catch-up, and the time paused. */
+  flowControlPauses: number;
+  flowControlPausedMs: number;
   cpu: Record<string, number | null>;
 }
 
@@ -90,6 +93,7 @@ export async function measureCatchUp(ctx: FleetContext, subscriptionId: number, 
 
   const cpu = cpuMeter(ctx);
   cpu.start();
+  const flowControlBefore = ctx.log.flowControl();
   const startedAt = Date.now();
   await ctx.red.setFlowState('start');
   let lastProgressAt = Date.now();
@@ -108,6 +112,7 @@ export async function measureCatchUp(ctx: FleetContext, subscriptionId: number, 
   );
   const catchUpSeconds = (Date.now() - startedAt) / 1000;
   const cpuUse = cpu.read();
+  const flowControlAfter = ctx.log.flowControl();
   const missing = await ctx.subscriber.request<{ count: number; ranges: string[] }>('missing', { from: before.nextSeq, to: markerSeq });
   return {
     rate,
@@ -118,6 +123,8 @@ export async function measureCatchUp(ctx: FleetContext, subscriptionId: number, 
     replayRate: backlog / catchUpSeconds,
     missing,
     duplicates: (await subscriberStats(ctx)).duplicates - duplicatesBefore,
+    flowControlPauses: flowControlAfter.pauses - flowControlBefore.pauses,
+    flowControlPausedMs: flowControlAfter.pausedMs - flowControlBefore.pausedMs,
     cpu: cpuUse,
   };
 }

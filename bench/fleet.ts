@@ -201,6 +201,7 @@ function printCatchUp(catchUp: CatchUpResult): void {
     `(3) catch-up after a ${catchUp.outageSeconds} s outage at ${formatCount(catchUp.rate)} events/s: backlog ${formatCount(catchUp.backlog)} events (made in ${catchUp.generationSeconds.toFixed(1)} s), ` +
       `caught up ${catchUp.catchUpSeconds.toFixed(1)} s after the flows started = ${formatCount(catchUp.replayRate)} events/s replayed; ` +
       `missing ${formatCount(catchUp.missing.count)}${catchUp.missing.count > 0 ? ` (${catchUp.missing.ranges.join(', ')})` : ''}, duplicates ${formatCount(catchUp.duplicates)}; ` +
+      `flow control paused ${catchUp.flowControlPauses}× for ${(catchUp.flowControlPausedMs / 1000).toFixed(1)} s; ` +
       `Node-RED CPU per event ${catchUp.cpu['node-red'] == null ? '?' : ((catchUp.cpu['node-red'] / 100) * (1e6 / catchUp.replayRate)).toFixed(0)} µs; cpu ${formatCpu(catchUp.cpu)}`,
   );
   // With live events still arriving at L during the catch-up, the backlog shrinks at (replay − L).
@@ -308,6 +309,7 @@ async function main(): Promise<number> {
         replayRate: Math.round(catchUp.replayRate),
         missing: catchUp.missing.count,
         duplicates: catchUp.duplicates,
+        flowControl: { pauses: catchUp.flowControlPauses, pausedMs: catchUp.flowControlPausedMs },
         cpu: catchUp.cpu,
       };
     }
