@@ -14,7 +14,8 @@
 import { parseArgs } from 'node:util';
 import { parseFrame, type Frame } from '../nodes/lib/frames';
 import { validateEvent, type AylaEvent } from '../nodes/lib/events';
-import { normaliseEvent, payloadOf, topicOf, type NormalisedEvent } from '../nodes/lib/normalise';
+import { normaliseEvent, type NormalisedEvent } from '../nodes/lib/normalise';
+import { payloadOf, topicOf } from '../nodes/lib/messages';
 import { buildFilter, type FilterConfig } from '../nodes/lib/filters';
 import { buildCorpus, EVENT_MIX } from './corpus';
 import { canForceGc, environmentLine, formatCount, heapUsedMb, median, nsSince, padNumber, positiveIntegerOption, toMb } from './report';

@@ -1,15 +1,17 @@
 /**
  * `ayla-dss-account`: the config node. It resolves its properties into endpoints, settings and
- * credentials, and, with the first in-node that registers, leases its account identity from
- * the runtime (sessions, subscriptions and streams shared with every account node of the same
- * identity; the runtime's position file). It gives the lease back when it closes.
+ * credentials, and, with the first node that needs the cloud (an in-node registering, a write,
+ * a device look-up), leases its account identity from the runtime (session, subscriptions,
+ * streams, device service and write limit shared with every account node of the same identity;
+ * the runtime's position file). It gives the lease back when it closes.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { resolveAccount, type ResolvedAccount } from './lib/account-config';
 import { messageKey } from './lib/catalog';
 import { EndpointError } from './lib/endpoints';
 import { CodedError, messageOf } from './lib/errors';
-import type { Registration, StreamListener, StreamRequest } from './lib/hub/contract';
+import type { RegisterOptions, Registration, StreamListener, StreamRequest } from './lib/hub/contract';
+import type { DeviceAccess } from './lib/hub/device-access';
 import type { AccountContext } from './lib/in-node-config';
 import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
 import type { AccountLease, AylaDssRuntime } from './lib/runtime';
@@ -18,7 +20,7 @@ import type { AccountLease, AylaDssRuntime } from './lib/runtime';
 export const ACCOUNT_NODE_TYPE = 'ayla-dss-account';
 
 /** Credential definitions: secrets are `password` so Node-RED never sends them back to the editor. */
-export const ACCOUNT_CREDENTIALS: Record<keyof Required<AccountCredentials>, { type: 'text' | 'password' }> = {
+export const ACCOUNT_CREDENTIALS: Readonly<Record<keyof Required<AccountCredentials>, { readonly type: 'text' | 'password' }>> = {
   email: { type: 'text' },
   password: { type: 'password' },
   appId: { type: 'password' },
@@ -42,8 +44,16 @@ export interface AccountNode extends Node<AccountCredentials> {
    *
    * @throws {@link ConfigError} when the request cannot work with this account
    */
-  register(request: StreamRequest, listener: StreamListener): Registration;
-  /** The identity lease while in-nodes use the account; null before the first and after close. */
+  register(request: StreamRequest, listener: StreamListener, options?: RegisterOptions): Registration;
+  /**
+   * The account's device service (`docs/protocol.md` §7), for writes, initial values and the
+   * editor's pickers.
+   *
+   * @throws {@link CodedError} the account's configuration problem, or `NO_DEVICE_URL`,
+   *   `NO_ENDPOINT`, `MISSING_CREDENTIALS`
+   */
+  devices(): DeviceAccess;
+  /** The identity lease while nodes use the account; null before the first and after close. */
   readonly lease: AccountLease | null;
 }
 
@@ -79,7 +89,27 @@ export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void
     }
     const accountContext: AccountContext = { clientType: resolved?.clientType ?? 'cloud', instanceLabel: resolved?.instanceLabel ?? '' };
 
-    const account: Pick<AccountNode, 'accountContext' | 'configProblem' | 'register' | 'lease'> = {
+    /** The lease, taken on first use. @throws {@link CodedError} the configuration problem */
+    const leased = (): AccountLease => {
+      if (!resolved) {
+        const problem = configProblem ?? { code: 'UNKNOWN', params: {} };
+        throw new CodedError(problem.code, String(problem.params.detail ?? problem.code), { params: problem.params });
+      }
+      lease ??= runtime.leaseAccount(
+        {
+          endpoints: resolved.endpoints,
+          clientType: resolved.clientType,
+          credentials: resolved.credentials,
+          heartbeatTimeoutMs: resolved.heartbeatTimeoutMs,
+          instanceLabel: resolved.instanceLabel,
+          writeRate: resolved.writeRate,
+        },
+        { debug: (line) => node.debug(line), info: (line) => node.log(line), warn: (line) => node.warn(line) },
+      );
+      return lease;
+    };
+
+    const account: Pick<AccountNode, 'accountContext' | 'configProblem' | 'register' | 'devices' | 'lease'> = {
       accountContext,
       get configProblem() {
         return configProblem;
@@ -87,23 +117,8 @@ export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void
       get lease() {
         return lease;
       },
-      register(request, listener) {
-        if (!resolved) {
-          const problem = configProblem ?? { code: 'UNKNOWN', params: {} };
-          throw new CodedError(problem.code, String(problem.params.detail ?? problem.code), { params: problem.params });
-        }
-        lease ??= runtime.leaseAccount(
-          {
-            endpoints: resolved.endpoints,
-            clientType: resolved.clientType,
-            credentials: resolved.credentials,
-            heartbeatTimeoutMs: resolved.heartbeatTimeoutMs,
-            instanceLabel: resolved.instanceLabel,
-          },
-          { debug: (line) => node.debug(line), info: (line) => node.log(line), warn: (line) => node.warn(line) },
-        );
-        return lease.register(request, listener);
-      },
+      register: (request, listener, options) => leased().register(request, listener, options),
+      devices: () => leased().devices(),
     };
     Object.defineProperties(node, Object.getOwnPropertyDescriptors(account));
 

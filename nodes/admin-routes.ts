@@ -12,12 +12,12 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { ACCOUNT_NODE_TYPE, isAccountNode } from './account-node';
-import { errorKey, errorText, messageKey } from './lib/catalog';
+import { errorKey, errorText, messageKey, shownParams } from './lib/catalog';
 import { ENDPOINT_TABLE, REGIONS, deploymentsFor, type Region } from './lib/endpoints';
 import { messageOf } from './lib/errors';
 import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
 import type { AylaDssRuntime } from './lib/runtime';
-import { testConnection, type StoredAccount } from './lib/test-connection';
+import { NOT_JSON_CODE, testConnection, type StoredAccount } from './lib/test-connection';
 
 /** GET: the endpoint table and the deployments of each region. */
 export const ENDPOINTS_ROUTE = '/ayla-dss/endpoints';
@@ -25,11 +25,9 @@ export const ENDPOINTS_ROUTE = '/ayla-dss/endpoints';
 export const TEST_CONNECTION_ROUTE = '/ayla-dss/test-connection';
 /** GET: the streams of a deployed account and the runtime's flow control (no secrets). */
 export const DIAGNOSTICS_ROUTE = '/ayla-dss/accounts/:id/diagnostics';
-/** Failure code of a request whose body is not JSON (see the module comment: CSRF). */
-export const NOT_JSON_CODE = 'NOT_JSON';
 
 /** The deployed account node `id` with its stored credentials; undefined for any other node or an undeployed one. */
-function storedAccount(RED: NodeAPI, id: string): StoredAccount | undefined {
+export function storedAccount(RED: NodeAPI, id: string): StoredAccount | undefined {
   let properties: AccountNodeProperties | undefined;
   RED.nodes.eachNode((node) => {
     if (node.id === id && node.type === ACCOUNT_NODE_TYPE) properties = node as AccountNodeProperties;
@@ -62,7 +60,7 @@ export function registerAdminRoutes(RED: NodeAPI, runtime: AylaDssRuntime): void
 
   app.post(TEST_CONNECTION_ROUTE, RED.auth.needsPermission(`${ACCOUNT_NODE_TYPE}.write`), (req: Request, res: Response) => {
     if (!req.is('application/json')) {
-      res.status(415).json({ ok: false, code: NOT_JSON_CODE, message: errorText(translate, NOT_JSON_CODE) });
+      res.status(415).json({ ok: false, code: NOT_JSON_CODE, message: errorText(translate, NOT_JSON_CODE), params: shownParams(errorKey(NOT_JSON_CODE), { code: NOT_JSON_CODE }) });
       return;
     }
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -76,7 +74,7 @@ export function registerAdminRoutes(RED: NodeAPI, runtime: AylaDssRuntime): void
       (answer) => res.json(answer),
       (error: unknown) => {
         RED.log.debug(`ayla-dss test connection failed: ${messageOf(error)}`);
-        res.json({ ok: false, code: 'UNKNOWN', message: errorText(translate, 'UNKNOWN') });
+        res.json({ ok: false, code: 'UNKNOWN', message: errorText(translate, 'UNKNOWN'), params: shownParams(errorKey('UNKNOWN'), { code: 'UNKNOWN' }) });
       },
     );
   });

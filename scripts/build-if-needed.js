@@ -7,7 +7,8 @@ const { spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
-const sources = ['index.ts', 'nodes', 'simulator', 'locales', 'icons', 'tsconfig.json', 'tsconfig.build.json', 'scripts/assemble.js'];
+// `nodes` covers the editor code (nodes/editor) and its templates (nodes/ayla-dss.html) too.
+const sources = ['index.ts', 'nodes', 'simulator', 'locales', 'icons', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.editor.json', 'scripts/assemble.js', 'scripts/build-editor.js'];
 
 function newestMtime(target) {
   if (!fs.existsSync(target)) return 0;

@@ -79,9 +79,11 @@ const DEMO_OTHER_DEVICE = 'AC000W005606117';
 const ALL_DEMO_MODELS = 'thermo-t100,smartplug-v2,airpure-ap3';
 
 /**
- * The demo flow's rows: an in-node wired to a debug node `<id>-debug`. `nudge(sim, attempt)`
- * (attempt 0, 1, …) makes the simulator produce one event the row's node passes (automatic
- * events are mostly datapoints); --check uses it for rows that stay silent.
+ * The demo flow's rows: an in-node wired to a debug node `<id>-debug`, or (`write`) an inject →
+ * `ayla-datapoint-out` → debug row. `nudge(sim, attempt, port)` (attempt 0, 1, …) makes the
+ * simulator produce one event the row's node passes (automatic events are mostly datapoints), or
+ * clicks the row's inject button; --check uses it for rows that stay silent. `shows(msg)` says
+ * whether a debug message is what the row is for (default: an event of the row's type).
  */
 const DEMO_ROWS = [
   {
@@ -109,26 +111,43 @@ const DEMO_ROWS = [
     props: { oemModel: ALL_DEMO_MODELS, registration: 'both' },
     nudge: (sim) => postJson(`${sim.url}/sim/devices/${DEMO_THERMOSTAT}/registration`, { registered: true }),
   },
+  {
+    id: 'ayla-demo-write', type: 'write', write: true, name: 'Set the thermostat to 21.5 °C',
+    props: { dsn: DEMO_THERMOSTAT, property: 'target_temp', waitForAck: true, ackTimeout: 10 },
+    // The message the out node sends on carries the device's acknowledgement.
+    shows: (msg) => Boolean(msg.ayla && msg.ayla.ack && msg.ayla.ack.success === true && msg.ayla.property === 'target_temp'),
+    // Clicks the row's inject button, as a user would (the demo has no adminAuth).
+    nudge: (_sim, _attempt, port) => fetch(`http://127.0.0.1:${port}/inject/ayla-demo-write-inject`, { method: 'POST' }),
+  },
 ];
 
 function demoFlow(sim) {
   const account = {
     id: ACCOUNT_ID, type: 'ayla-dss-account', name: 'Simulator (demo account)', region: 'custom', deployment: 'field', clientType: 'cloud',
-    streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl, heartbeatTimeout: 90, allowInsecure: false,
+    streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl, deviceUrl: sim.deviceUrl, heartbeatTimeout: 90, allowInsecure: false,
   };
   const common = { z: TAB_ID, account: ACCOUNT_ID, source: 'auto', dsnFilter: [], modelFilter: [] };
+  const debug = (id, name, y) => ({ id, type: 'debug', z: TAB_ID, name, active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto', x: 460, y, wires: [] });
   const row = (y, id, type, name, props) => [
     { id, type: `ayla-${type}-in`, name, ...common, oemModel: '*', dsns: '*', x: 200, y, wires: [[`${id}-debug`]], ...props },
-    { id: `${id}-debug`, type: 'debug', z: TAB_ID, name: `${type}`, active: true, tosidebar: true, console: false, tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto', x: 460, y, wires: [] },
+    debug(`${id}-debug`, `${type}`, y),
+  ];
+  const writeRow = (y, id, name, props) => [
+    { id: `${id}-inject`, type: 'inject', z: TAB_ID, name: '21.5 °C', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: '21.5', payloadType: 'num', x: 90, y, wires: [[id]] },
+    { id, type: 'ayla-datapoint-out', z: TAB_ID, name, account: ACCOUNT_ID, x: 260, y, wires: [[`${id}-debug`]], ...props },
+    debug(`${id}-debug`, 'write + ack', y),
   ];
   return [
     { id: TAB_ID, type: 'tab', label: 'Ayla DSS demo', disabled: false, info: '' },
     {
       id: 'ayla-demo-comment', type: 'comment', z: TAB_ID, name: 'Live events from the bundled DSS simulator: open the debug sidebar',
-      info: 'Started by `npm start`. The account node points at the simulator; its credentials are `${AYLA_DEMO_EMAIL}`-style references to environment variables set by the script. Drag in another ayla-datapoint-in node, set a filter, deploy, and watch only the matching events arrive.',
+      info: 'Started by `npm start`. The account node points at the simulator; its credentials are `${AYLA_DEMO_EMAIL}`-style references to environment variables set by the script. Drag in another ayla-datapoint-in node, set a filter, deploy, and watch only the matching events arrive. The last row writes the thermostat: click its inject button, and the debug sidebar shows the write with the device\'s acknowledgement (and the datapoint and ack rows the events it caused).',
       x: 300, y: 40, wires: [],
     },
-    ...DEMO_ROWS.flatMap((demo, index) => row(100 + 60 * index, demo.id, demo.type, demo.name, demo.props)),
+    ...DEMO_ROWS.flatMap((demo, index) => {
+      const y = 100 + 60 * index;
+      return demo.write ? writeRow(y, demo.id, demo.name, demo.props) : row(y, demo.id, demo.type, demo.name, demo.props);
+    }),
     account,
   ];
 }
@@ -145,7 +164,7 @@ function writeFlows(sim) {
     }
   }
   const account = Array.isArray(flows) ? flows.find((node) => node.id === ACCOUNT_ID) : null;
-  if (account) Object.assign(account, { region: 'custom', streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl });
+  if (account) Object.assign(account, { region: 'custom', streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl, deviceUrl: sim.deviceUrl });
   else flows = demoFlow(sim);
   fs.writeFileSync(flowFile, JSON.stringify(flows, null, 2) + '\n');
   const credentials = { [ACCOUNT_ID]: { email: '${AYLA_DEMO_EMAIL}', password: '${AYLA_DEMO_PASSWORD}', appId: '${AYLA_DEMO_APP_ID}', appSecret: '${AYLA_DEMO_APP_SECRET}' } };
@@ -245,15 +264,23 @@ function followDebugSidebar(port, onDebug) {
   };
 }
 
-/** The Ayla event type a debug message shows, or null when it does not show an in-node's message. */
-function eventTypeShown(data) {
+/** The message a debug message shows, or null when it is not a whole message as JSON. */
+function messageShown(data) {
   if (typeof data.msg !== 'string') return null;
   try {
     const msg = JSON.parse(data.msg);
-    return msg && msg.ayla && typeof msg.ayla.eventType === 'string' ? msg.ayla.eventType : null;
+    return msg && typeof msg === 'object' ? msg : null;
   } catch {
-    return null; // a truncated or non-JSON message: not an Ayla event as the sidebar shows it
+    return null; // a truncated or non-JSON message: not what a demo node sends
   }
+}
+
+/** Whether a debug message shows what `demo`'s row is for: its own test, or an event of its type. */
+function rowShows(demo, data) {
+  const msg = messageShown(data);
+  if (!msg) return false;
+  if (demo.shows) return demo.shows(msg);
+  return Boolean(msg.ayla && msg.ayla.eventType === demo.type);
 }
 
 /**
@@ -272,7 +299,7 @@ async function checkDemo(sim, port, startedAt) {
   let messages = 0;
   const sidebar = followDebugSidebar(port, (data) => {
     const demo = rowByDebugId.get(data.id);
-    if (!demo || eventTypeShown(data) !== demo.type) return;
+    if (!demo || !rowShows(demo, data)) return;
     messages += 1;
     heard.set(demo.id, (heard.get(demo.id) || 0) + 1);
   });
@@ -289,12 +316,12 @@ async function checkDemo(sim, port, startedAt) {
         const state = await getJson(`${sim.url}/sim/state`);
         connected = state.subscriptions.filter((s) => s.connected).length;
         // Nudge only while the sidebar feed is subscribed and every demo stream is up: the events would be lost otherwise.
-        if (sidebar.state.subscribed && connected >= rows.length) {
+        if (sidebar.state.subscribed && connected >= rows.filter((demo) => !demo.write).length) {
           for (const demo of rows) {
             const last = nudges.get(demo.id) || { count: 0, at: -Infinity };
             if (heard.has(demo.id) || Date.now() - last.at < RENUDGE_AFTER_MS) continue;
             nudges.set(demo.id, { count: last.count + 1, at: Date.now() });
-            await demo.nudge(sim, last.count);
+            await demo.nudge(sim, last.count, port);
           }
         }
       } catch (error) {

@@ -16,8 +16,8 @@ export function isMalformedKind(value: unknown): value is MalformedKind {
 /**
  * A frame broken in the named way:
  * - `no-separator`: JSON without `LEN|`;
- * - `bad-length`: a LEN that is not a number;
- * - `length-mismatch`: a LEN that is neither the byte nor the character length;
+ * - `bad-length`: a LEN that is not a number, in front of text that is not JSON either;
+ * - `length-mismatch`: a wrong LEN in front of truncated JSON (LEN is advisory: with complete JSON the frame would be delivered);
  * - `bad-json`: a correct LEN in front of text that is not JSON;
  * - `empty`: an empty text frame;
  * - `too-large`: a well-formed event frame one byte over {@link MAX_FRAME_BYTES} (1 MiB).
@@ -27,9 +27,9 @@ export function malformedFrame(kind: MalformedKind): string {
     case 'no-separator':
       return '{"seq":"0","metadata":{}}';
     case 'bad-length':
-      return 'abc|{"seq":"0"}';
+      return 'abc|{"seq":"0"';
     case 'length-mismatch':
-      return '99|{"seq":"0"}';
+      return '99|{"seq":"0"';
     case 'bad-json': {
       const text = '{"seq":"0",metadata}';
       return `${Buffer.byteLength(text, 'utf8')}|${text}`;

@@ -141,11 +141,10 @@ export class SubscriptionStore {
       throw errorObject(403, `No OEM access rule allows ${account.role} to subscribe to ${denied} events`);
     }
     let dsn = textField(fields, 'dsn') ?? '';
-    if (dsn === '') {
-      // Mobile: an omitted dsn means all of the user's devices. Cloud: required with oem_model '*'.
-      if (clientType === 'cloud' && oemModel === '*') throw errorsString(422, "dsn can't be blank when oem_model is *");
-      dsn = '*';
-    }
+    // Mobile: an omitted dsn means all of the user's devices. Cloud: DSNs are required with
+    // oem_model '*', and '*' is not a list of DSNs (docs/protocol.md §4.2).
+    if (clientType === 'cloud' && oemModel === '*' && (dsn === '' || dsn === '*')) throw errorsString(422, "dsn can't be blank or * when oem_model is *");
+    if (dsn === '') dsn = '*';
     const batchSize = fields.batch_size === undefined ? 1 : Number(fields.batch_size);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw errorsString(422, 'batch_size must be a positive integer');
     const at = aylaTimestamp(this.options.now());

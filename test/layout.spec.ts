@@ -12,8 +12,17 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
   main: string;
   bin: Record<string, string>;
   dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  engines: { node: string };
   'node-red': { version: string; nodes: Record<string, string> };
 };
+
+/** [major, minor] of a ">=MAJOR.MINOR.0" range, the only form the claims below use. */
+function floor(range: string, what: string): [number, number] {
+  const m = /^>=(\d+)\.(\d+)\.0$/.exec(range);
+  assert.ok(m, `${what} should read ">=MAJOR.MINOR.0", not "${range}"`);
+  return [Number(m[1]), Number(m[2])];
+}
 
 function registeredTypes(html: string): string[] {
   return [...html.matchAll(/RED\.nodes\.registerType\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
@@ -72,6 +81,33 @@ describe('package layout', () => {
     }
     const cli = fs.readFileSync(path.join(root, pkg.bin['ayla-dss-sim']), 'utf8');
     assert.ok(cli.startsWith('#!/usr/bin/env node'), 'the bin needs a node shebang');
+  });
+
+  it('claims the Node.js and Node-RED versions CI tests, and says so in the README', () => {
+    // The compatibility matrix .ci/run runs (scripts/compat.js): Node-RED version (null: the
+    // devDependency) on a Node.js major. Read as text: the script runs when required.
+    const compat = fs.readFileSync(path.join(root, 'scripts', 'compat.js'), 'utf8');
+    const matrix = [...compat.matchAll(/\{ key: '([^']+)', nodeRed: (?:'([^']+)'|null), nodeMajor: (\d+) \}/g)].map((m) => ({
+      key: m[1],
+      nodeRed: m[2] ?? /^[~^]?(\d+\.\d+)\./.exec(pkg.devDependencies['node-red'])?.[1],
+      nodeMajor: Number(m[3]),
+    }));
+    assert.ok(matrix.length >= 2, 'scripts/compat.js has no ENTRIES this test can read');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+
+    // engines.node: the Node.js line the whole suite runs on in CI, and nothing below it.
+    const [nodeMajor, nodeMinor] = floor(pkg.engines.node, 'engines.node');
+    assert.equal(Math.min(...matrix.map((e) => e.nodeMajor)), nodeMajor, 'engines.node names the lowest Node.js major of the matrix');
+    const [runMajor, runMinor] = process.versions.node.split('.').map(Number);
+    assert.ok(runMajor > nodeMajor || (runMajor === nodeMajor && runMinor >= nodeMinor), `these tests run on Node.js ${process.version}, below engines.node ${pkg.engines.node}`);
+    assert.ok(readme.includes(`Node.js ${nodeMajor}.${nodeMinor} or newer`), `the README should say "Node.js ${nodeMajor}.${nodeMinor} or newer"`);
+
+    // node-red.version: the lowest Node-RED of the matrix; the README names every one tested.
+    const [redMajor, redMinor] = floor(pkg['node-red'].version, 'node-red.version');
+    const lowest = matrix.map((e) => e.nodeRed ?? '').sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))[0];
+    assert.equal(lowest, `${redMajor}.${redMinor}`, 'node-red.version names the lowest Node-RED of the matrix');
+    assert.ok(readme.includes(`Node-RED ${redMajor}.${redMinor} or newer`), `the README should say "Node-RED ${redMajor}.${redMinor} or newer"`);
+    for (const entry of matrix) assert.ok(readme.includes(`Node-RED ${entry.key}`), `the README should name Node-RED ${entry.key}, which CI tests`);
   });
 
   it('keeps examples importable: every file is a JSON array of nodes with blank credentials', () => {

@@ -1,6 +1,6 @@
 /**
  * An `ayla-dss-account` node's properties and credentials turned into what the runtime uses:
- * endpoints, client type, validated settings and resolved credentials. Shared by the account
+ * endpoints (the device service's too), client type, validated settings and resolved credentials. Shared by the account
  * node and Test connection, so both read a configuration the same way.
  */
 import { CLIENT_TYPES, isLoopbackHost, resolveEndpoints, type ClientType, type Endpoints } from './endpoints';
@@ -14,6 +14,8 @@ export interface ResolvedAccount {
   endpoints: Endpoints;
   clientType: ClientType;
   heartbeatTimeoutMs: number;
+  /** Datapoint writes per second the account sends at most. */
+  writeRate: number;
   /** Null when no credential is set at all (stream-key-only use). */
   credentials: Credentials | null;
   /** '' when none. */
@@ -37,9 +39,11 @@ export function resolveAccount(props: AccountNodeProperties, stored: AccountCred
     deployment: props.deployment || 'field',
     clientType,
     custom: { streamUrl: props.streamUrl, apiUrl: props.apiUrl, userUrl: props.userUrl },
+    deviceUrl: props.deviceUrl,
     allowInsecure,
   });
   const heartbeatTimeoutMs = readNumericSetting('heartbeatTimeout', props.heartbeatTimeout) * 1000;
+  const writeRate = readNumericSetting('writeRate', props.writeRate);
   const labelProblem = instanceLabelProblem(props.instanceLabel);
   if (labelProblem) {
     throw new ConfigError('BAD_INSTANCE_LABEL', `the instance label may hold up to ${MAX_INSTANCE_LABEL_CHARS} letters, digits, ".", "-" and "_"`, {
@@ -53,10 +57,10 @@ export function resolveAccount(props: AccountNodeProperties, stored: AccountCred
     appSecret: resolveCredential(stored?.appSecret, env),
   };
   const credentials = c.email || c.password || c.appId || c.appSecret ? c : null;
-  const insecureUrls = [endpoints.streamUrl, endpoints.apiUrl, endpoints.userUrl].filter((url): url is string => {
+  const insecureUrls = [endpoints.streamUrl, endpoints.apiUrl, endpoints.userUrl, endpoints.deviceUrl].filter((url): url is string => {
     if (!url) return false;
     const parsed = new URL(url);
     return (parsed.protocol === 'ws:' || parsed.protocol === 'http:') && !isLoopbackHost(parsed.hostname);
   });
-  return { endpoints, clientType, heartbeatTimeoutMs, credentials, instanceLabel: (props.instanceLabel ?? '').trim(), insecureUrls };
+  return { endpoints, clientType, heartbeatTimeoutMs, writeRate, credentials, instanceLabel: (props.instanceLabel ?? '').trim(), insecureUrls };
 }

@@ -28,6 +28,28 @@ export function errorText(translate: Translate, code: string, params: Record<str
   return translate(errorKey(code), { detail: '', ...params, code });
 }
 
+/** The en-US text of a dotted catalog key, or undefined. */
+function referenceText(key: string): string | undefined {
+  let node: unknown = catalog;
+  for (const part of key.split('.')) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+  return typeof node === 'string' ? node : undefined;
+}
+
+/**
+ * The parameters the text of `key` shows (its `__name__` placeholders), as plain strings and
+ * numbers: what a client needs to word the same text from its own catalog, in its own language,
+ * and nothing the text does not already show.
+ */
+export function shownParams(key: string, params: Record<string, unknown>): Record<string, string | number> {
+  const shown: Record<string, string | number> = {};
+  for (const [, name] of (referenceText(key) ?? '').matchAll(/__([A-Za-z0-9]+)__/g)) {
+    const value = params[name];
+    if (typeof value === 'number' || typeof value === 'string') shown[name] = value;
+    else if (value !== undefined && value !== null) shown[name] = String(value);
+  }
+  return shown;
+}
+
 /** The catalog key of a status text: `ayla-dss-account.status.<name>`. */
 export function statusKey(name: string): string {
   return `${CATALOG_SECTION}.status.${name}`;

@@ -1,6 +1,7 @@
 /**
- * Where DSS lives: the region x deployment x client-type table of docs/protocol.md §2, plus a
- * `custom` region whose three URLs are given by hand (a simulator, a proxy, an OEM's own hosts).
+ * Where DSS lives: the region x deployment x client-type table of docs/protocol.md §2 (with the
+ * device service of §7.1), plus a `custom` region whose URLs are given by hand (a simulator, a
+ * proxy, an OEM's own hosts), and the device-service URL override any region accepts.
  */
 
 export const REGIONS = ['us', 'eu', 'cn', 'custom'] as const;
@@ -10,7 +11,7 @@ export type Deployment = (typeof DEPLOYMENTS)[number];
 export const CLIENT_TYPES = ['cloud', 'mobile'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
-/** The three services a DSS client talks to. */
+/** The services a DSS client talks to. */
 export interface Endpoints {
   /** WebSocket stream URL, without query (`wss://…/stream`). */
   streamUrl: string;
@@ -18,9 +19,23 @@ export interface Endpoints {
   apiUrl: string | null;
   /** User-service base for sign-in, or null where Ayla does not publish it (US staging). */
   userUrl: string | null;
+  /**
+   * Device-service base (devices, properties, writes; docs/protocol.md §7.1), or null where Ayla
+   * does not publish it (US staging) and for a custom region without one. Absent means null.
+   */
+  deviceUrl?: string | null;
 }
 
-export type EndpointErrorCode = 'UNKNOWN_REGION' | 'NO_SUCH_DEPLOYMENT' | 'BAD_URL' | 'INSECURE_URL';
+/** Stable codes of {@link EndpointError}. */
+export const ENDPOINT_ERROR_CODES = [
+  'UNKNOWN_REGION',
+  'NO_SUCH_DEPLOYMENT',
+  'BAD_URL',
+  'INSECURE_URL',
+] as const;
+
+/** One of {@link ENDPOINT_ERROR_CODES}. */
+export type EndpointErrorCode = (typeof ENDPOINT_ERROR_CODES)[number];
 
 /** A region/deployment/client combination that does not exist, or an unusable custom URL. */
 export class EndpointError extends Error {
@@ -36,7 +51,9 @@ export class EndpointError extends Error {
 type Table = Record<Exclude<Region, 'custom'>, Partial<Record<Deployment, Record<ClientType, Endpoints>>>>;
 
 /**
- * docs/protocol.md §2. CN dev mobile: the product page says `mstream.ayla.com.cn`, Ayla's API browser
+ * docs/protocol.md §2 and §7.1. The device service does not depend on the client type; EU's is
+ * `ads-eu` (the 2020 specification's `ads-field-eu` is reached with the `deviceUrl` override,
+ * docs/protocol.md §7.1). CN dev mobile: the product page says `mstream.ayla.com.cn`, Ayla's API browser
  * `mstream-dev.ayla.com.cn`; the product page is the newer of the two, so it wins here (the
  * custom region reaches the other). The CN dev cloud `/stream/stream` on the product page is a
  * typo for `/stream`.
@@ -48,11 +65,13 @@ export const ENDPOINT_TABLE: Readonly<Table> = {
         streamUrl: 'wss://stream.aylanetworks.com/stream',
         apiUrl: 'https://stream.aylanetworks.com',
         userUrl: 'https://user-dev.aylanetworks.com',
+        deviceUrl: 'https://ads-dev.aylanetworks.com',
       },
       mobile: {
         streamUrl: 'wss://mstream-dev.aylanetworks.com/stream',
         apiUrl: 'https://mdss-dev.aylanetworks.com',
         userUrl: 'https://user-dev.aylanetworks.com',
+        deviceUrl: 'https://ads-dev.aylanetworks.com',
       },
     },
     field: {
@@ -60,16 +79,18 @@ export const ENDPOINT_TABLE: Readonly<Table> = {
         streamUrl: 'wss://stream-field.aylanetworks.com/stream',
         apiUrl: 'https://stream-field.aylanetworks.com',
         userUrl: 'https://user-field.aylanetworks.com',
+        deviceUrl: 'https://ads-field.aylanetworks.com',
       },
       mobile: {
         streamUrl: 'wss://mstream-field.aylanetworks.com/stream',
         apiUrl: 'https://mdss-field.aylanetworks.com',
         userUrl: 'https://user-field.aylanetworks.com',
+        deviceUrl: 'https://ads-field.aylanetworks.com',
       },
     },
     staging: {
-      cloud: { streamUrl: 'wss://staging-dss.ayladev.com/stream', apiUrl: null, userUrl: null },
-      mobile: { streamUrl: 'wss://staging-mstream.ayladev.com/stream', apiUrl: null, userUrl: null },
+      cloud: { streamUrl: 'wss://staging-dss.ayladev.com/stream', apiUrl: null, userUrl: null, deviceUrl: null },
+      mobile: { streamUrl: 'wss://staging-mstream.ayladev.com/stream', apiUrl: null, userUrl: null, deviceUrl: null },
     },
   },
   eu: {
@@ -78,11 +99,13 @@ export const ENDPOINT_TABLE: Readonly<Table> = {
         streamUrl: 'wss://stream-field-eu.aylanetworks.com/stream',
         apiUrl: 'https://stream-field-eu.aylanetworks.com',
         userUrl: 'https://user-field-eu.aylanetworks.com',
+        deviceUrl: 'https://ads-eu.aylanetworks.com',
       },
       mobile: {
         streamUrl: 'wss://mstream-field-eu.aylanetworks.com/stream',
         apiUrl: 'https://mdss-field-eu.aylanetworks.com',
         userUrl: 'https://user-field-eu.aylanetworks.com',
+        deviceUrl: 'https://ads-eu.aylanetworks.com',
       },
     },
   },
@@ -92,11 +115,13 @@ export const ENDPOINT_TABLE: Readonly<Table> = {
         streamUrl: 'wss://stream.ayla.com.cn/stream',
         apiUrl: 'https://stream.ayla.com.cn',
         userUrl: 'https://user-dev.ayla.com.cn',
+        deviceUrl: 'https://ads-dev.ayla.com.cn',
       },
       mobile: {
         streamUrl: 'wss://mstream.ayla.com.cn/stream',
         apiUrl: 'https://mdss-dev.ayla.com.cn',
         userUrl: 'https://user-dev.ayla.com.cn',
+        deviceUrl: 'https://ads-dev.ayla.com.cn',
       },
     },
     field: {
@@ -104,11 +129,13 @@ export const ENDPOINT_TABLE: Readonly<Table> = {
         streamUrl: 'wss://stream-field.ayla.com.cn/stream',
         apiUrl: 'https://stream-field.ayla.com.cn',
         userUrl: 'https://user-field.ayla.com.cn',
+        deviceUrl: 'https://ads-field.ayla.com.cn',
       },
       mobile: {
         streamUrl: 'wss://mstream-field.ayla.com.cn/stream',
         apiUrl: 'https://mdss-field.ayla.com.cn',
         userUrl: 'https://user-field.ayla.com.cn',
+        deviceUrl: 'https://ads-field.ayla.com.cn',
       },
     },
   },
@@ -142,6 +169,12 @@ export interface EndpointOptions {
   clientType?: ClientType | string;
   /** The three URLs for `custom`; `apiUrl` and `userUrl` may be empty when only a stream key is used. */
   custom?: { streamUrl?: string; apiUrl?: string; userUrl?: string };
+  /**
+   * The device-service URL: for `custom` the only one (empty = none); for the other regions an
+   * override of the table's host (empty = the table's), for an OEM's dedicated host or the
+   * other EU name. Same rules as the custom URLs.
+   */
+  deviceUrl?: string;
   /**
    * Allow plain `ws://` / `http://` custom URLs to hosts other than loopback. Off by default:
    * stream keys and tokens would cross the network in clear text.
@@ -198,7 +231,7 @@ function checkCustomUrl(
 }
 
 /**
- * Resolves the three service URLs for a configuration.
+ * Resolves the service URLs for a configuration.
  *
  * @throws {@link EndpointError} `UNKNOWN_REGION` or `NO_SUCH_DEPLOYMENT` for combinations Ayla
  *   does not run (EU has no dev deployment, staging exists only in the US), `BAD_URL` or
@@ -214,6 +247,7 @@ export function resolveEndpoints(options: EndpointOptions): Endpoints {
       streamUrl,
       apiUrl: checkCustomUrl('DSS API URL', options.custom?.apiUrl, 'https:', 'http:', allowInsecure),
       userUrl: checkCustomUrl('user service URL', options.custom?.userUrl, 'https:', 'http:', allowInsecure),
+      deviceUrl: checkCustomUrl('device service URL', options.deviceUrl, 'https:', 'http:', allowInsecure),
     };
   }
   const byDeployment = ownEntry<Partial<Record<Deployment, Record<ClientType, Endpoints>>>>(ENDPOINT_TABLE, String(region));
@@ -234,5 +268,33 @@ export function resolveEndpoints(options: EndpointOptions): Endpoints {
   if (!endpoints) {
     throw new EndpointError('NO_SUCH_DEPLOYMENT', `unknown client type "${String(clientType)}" (expected cloud or mobile)`);
   }
-  return { ...endpoints };
+  // An override is checked like a custom URL; plain http:// is for loopback (or "allow unencrypted").
+  const override = checkCustomUrl('device service URL', options.deviceUrl, 'https:', 'http:', options.allowInsecure === true);
+  return { ...endpoints, deviceUrl: override ?? endpoints.deviceUrl ?? null };
+}
+
+/** The three URLs of the custom region, by their node property names. */
+export type CustomUrlField = 'streamUrl' | 'apiUrl' | 'userUrl';
+
+/** How {@link resolveEndpoints} checks each custom URL: its label in messages, schemes, and whether it may be empty. */
+const CUSTOM_URL_RULES: Readonly<Record<CustomUrlField, { label: string; secure: string; plain: string; required: boolean }>> = {
+  streamUrl: { label: 'stream URL', secure: 'wss:', plain: 'ws:', required: true },
+  apiUrl: { label: 'DSS API URL', secure: 'https:', plain: 'http:', required: false },
+  userUrl: { label: 'user service URL', secure: 'https:', plain: 'http:', required: false },
+};
+
+/**
+ * Why {@link resolveEndpoints} would refuse one custom-region URL, as its error code, or null
+ * when it accepts it: the editor checks each field on its own with the runtime's rule (schemes,
+ * loopback-only plain transport, no user info, query or fragment; the stream URL is required).
+ */
+export function customUrlProblem(field: CustomUrlField, value: string | undefined, allowInsecure: boolean): 'BAD_URL' | 'INSECURE_URL' | null {
+  const rule = CUSTOM_URL_RULES[field];
+  try {
+    const url = checkCustomUrl(rule.label, value, rule.secure, rule.plain, allowInsecure);
+    return url === null && rule.required ? 'BAD_URL' : null;
+  } catch (error) {
+    if (error instanceof EndpointError && (error.code === 'BAD_URL' || error.code === 'INSECURE_URL')) return error.code;
+    throw error;
+  }
 }

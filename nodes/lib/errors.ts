@@ -24,18 +24,27 @@ export class CodedError<C extends string = string> extends Error {
 }
 
 /** Codes of {@link ConfigError}. */
-export type ConfigErrorCode =
-  | 'MISSING_CREDENTIALS'
-  | 'NO_ENDPOINT'
-  | 'MISSING_STREAM_KEY'
-  | 'MISSING_DSN'
-  | 'INVALID_SOURCE'
-  | 'ENV_MISSING'
-  | 'OUT_OF_RANGE'
-  | 'BAD_INSTANCE_LABEL'
-  | 'NO_ACCOUNT'
-  | 'CLOSED'
-  | 'UNKNOWN';
+/** Stable codes of {@link ConfigError}. */
+export const CONFIG_ERROR_CODES = [
+  'MISSING_CREDENTIALS',
+  'NO_ENDPOINT',
+  /** The account has no device-service URL (docs/protocol.md §7.1). */
+  'NO_DEVICE_URL',
+  'MISSING_STREAM_KEY',
+  'MISSING_DSN',
+  'INVALID_SOURCE',
+  'ENV_MISSING',
+  'OUT_OF_RANGE',
+  'BAD_INSTANCE_LABEL',
+  'BAD_PARTITION',
+  'BAD_COMMAND',
+  'NO_ACCOUNT',
+  'CLOSED',
+  'UNKNOWN',
+] as const;
+
+/** One of {@link CONFIG_ERROR_CODES}. */
+export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
 /** A configuration problem found before anything touched the network. */
 export class ConfigError extends CodedError<ConfigErrorCode> {}

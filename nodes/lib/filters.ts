@@ -1,22 +1,24 @@
 /**
  * Client-side event filters, compiled once from a node's configuration into a plain predicate,
- * and the "only when the value changes" tracker.
- *
- * Patterns come from the flow author (trusted), the strings they are matched against come from
- * the cloud. So: wildcards are matched without regular expressions (no backtracking blow-up, and
- * `.` or `+` in a DSN match literally), regular expressions are length-capped and only tried on
- * subjects of a sane length.
+ * and the "only when the value changes" tracker. The rules of one list (exact, wildcard,
+ * regular expression) and their safety checks live in `pattern-rules.ts`.
  */
 import type { NormalisedDatapoint, NormalisedDatapointAck, NormalisedEvent } from './normalise';
+import { compileRule, findRuleProblem, FilterConfigError, type PatternRule } from './pattern-rules';
 
-/** How a {@link PatternRule} matches: whole-string equality, `*`/`?` wildcards, or a JS RegExp. */
-export type MatchMode = 'exact' | 'wildcard' | 'regex';
-
-/** One pattern of a DSN, OEM model or property list. */
-export interface PatternRule {
-  mode: MatchMode;
-  pattern: string;
-}
+export {
+  checkPatternRule,
+  compileRule,
+  FILTER_CONFIG_ERROR_CODES,
+  FilterConfigError,
+  MAX_PATTERN_CHARS,
+  MAX_REGEX_SUBJECT_CHARS,
+  patternRuleProblem,
+  type FilterConfigErrorCode,
+  type MatchMode,
+  type PatternRule,
+  type RuleProblem,
+} from './pattern-rules';
 
 /** A node's client-side filter settings. Everything absent or empty lets every event through. */
 export interface FilterConfig {
@@ -34,137 +36,10 @@ export interface FilterConfig {
   ack?: 'success' | 'failure' | 'both';
 }
 
-/** Longest accepted pattern, in characters (keeps regular expressions reviewable and cheap). */
-export const MAX_PATTERN_CHARS = 500;
-
-/**
- * Regex rules are only tried on subjects up to this many characters: real DSNs, models and
- * property names are far shorter, and a hostile multi-kilobyte name must not let a slow
- * expression stall the event loop. Longer subjects never match a regex rule.
- */
-export const MAX_REGEX_SUBJECT_CHARS = 1024;
-
 /** Default bound of {@link createChangeTracker}: remembered dsn+property pairs. */
 export const DEFAULT_CHANGE_TRACKER_ENTRIES = 100_000;
 
-const MATCH_MODES: readonly MatchMode[] = ['exact', 'wildcard', 'regex'];
-
-/** A filter setting that cannot be compiled. `field` is the {@link FilterConfig} key. */
-export class FilterConfigError extends Error {
-  constructor(
-    readonly code: 'INVALID_REGEX' | 'INVALID_RULE',
-    readonly field: string,
-    message: string,
-    /** Zero-based position of the failing rule in its list, when the failure is one rule. */
-    readonly index?: number,
-  ) {
-    super(message);
-    this.name = 'FilterConfigError';
-  }
-}
-
-/** A pattern quoted for a message, shortened when long. */
-function quote(pattern: string): string {
-  return JSON.stringify(pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern);
-}
-
-/**
- * The reason part of a RegExp syntax error. V8 words it `Invalid regular expression: /<pattern>/:
- * <reason>`, which would repeat the whole (up to 500-character) pattern.
- */
-function regexReason(error: unknown, pattern: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const prefix = `Invalid regular expression: /${pattern}/`;
-  if (message.startsWith(prefix)) return message.slice(prefix.length).replace(/^[a-z]*:\s*/, '');
-  return message.length > 120 ? `${message.slice(0, 120)}…` : message;
-}
-
-type RuleProblem = { code: 'INVALID_REGEX' | 'INVALID_RULE'; message: string };
-
-function findRuleProblem(rule: unknown): RuleProblem | null {
-  if (rule === null || typeof rule !== 'object') return { code: 'INVALID_RULE', message: 'the rule is not a {mode, pattern} object' };
-  const { mode, pattern } = rule as { mode?: unknown; pattern?: unknown };
-  if (typeof mode !== 'string' || !(MATCH_MODES as readonly string[]).includes(mode)) {
-    return { code: 'INVALID_RULE', message: `unknown mode ${JSON.stringify(String(mode))} (expected exact, wildcard or regex)` };
-  }
-  if (typeof pattern !== 'string') return { code: 'INVALID_RULE', message: 'the pattern is missing' };
-  if ((mode === 'regex' ? pattern : pattern.trim()) === '') return { code: 'INVALID_RULE', message: 'the pattern is empty' };
-  if (pattern.length > MAX_PATTERN_CHARS) {
-    return {
-      code: 'INVALID_RULE',
-      message: `pattern ${quote(pattern)} is ${pattern.length} characters long (at most ${MAX_PATTERN_CHARS})`,
-    };
-  }
-  if (mode === 'regex') {
-    try {
-      new RegExp(pattern);
-    } catch (error) {
-      return { code: 'INVALID_REGEX', message: `regular expression ${quote(pattern)} is invalid: ${regexReason(error, pattern)}` };
-    }
-  }
-  return null;
-}
-
-/**
- * Checks one rule without compiling a filter (the editor uses it to validate a row).
- *
- * @returns null when the rule is usable, else a human-readable reason that quotes the pattern
- *   (shortened past 60 characters), e.g. `regular expression "ab(" is invalid: …`.
- */
-export function checkPatternRule(rule: PatternRule): string | null {
-  const problem = findRuleProblem(rule);
-  return problem ? problem.message : null;
-}
-
-/** Wildcard matching over code points: `*` any run (also empty), `?` exactly one character. */
-function compileWildcard(pattern: string): (subject: string) => boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return (subject) => subject === pattern;
-  // Collapse runs of `*`: they mean the same and would only cost time.
-  const tokens = Array.from(pattern.replace(/\*{2,}/g, '*'));
-  return (subject) => {
-    const chars = Array.from(subject);
-    // Iterative glob match with one backtrack point (the last `*`): O(pattern × subject) worst case.
-    let p = 0;
-    let s = 0;
-    let starAt = -1;
-    let starSubject = 0;
-    while (s < chars.length) {
-      if (p < tokens.length && tokens[p] === '*') {
-        starAt = p++;
-        starSubject = s;
-      } else if (p < tokens.length && (tokens[p] === '?' || tokens[p] === chars[s])) {
-        p++;
-        s++;
-      } else if (starAt >= 0) {
-        p = starAt + 1;
-        s = ++starSubject;
-      } else {
-        return false;
-      }
-    }
-    while (p < tokens.length && tokens[p] === '*') p++;
-    return p === tokens.length;
-  };
-}
-
-function compileRule(rule: PatternRule): (subject: string) => boolean {
-  switch (rule.mode) {
-    case 'exact': {
-      const expected = rule.pattern.trim();
-      return (subject) => subject === expected;
-    }
-    case 'wildcard':
-      return compileWildcard(rule.pattern.trim());
-    case 'regex': {
-      // Unanchored, like RegExp#test: anchor with ^…$ for a whole-string match. No g/y flags,
-      // so the expression is stateless between events.
-      const expression = new RegExp(rule.pattern);
-      return (subject) => subject.length <= MAX_REGEX_SUBJECT_CHARS && expression.test(subject);
-    }
-  }
-}
-
-const FIELD_LABELS: Record<string, string> = {
+const FIELD_LABELS: Readonly<Record<string, string>> = {
   dsns: 'DSN filter',
   oemModels: 'OEM model filter',
   properties: 'property filter',
@@ -222,8 +97,9 @@ function checkChoice(field: 'registration' | 'ack', value: unknown, choices: rea
  * and `ack` to datapointack events; each is ignored for the other types.
  *
  * @throws {@link FilterConfigError} `INVALID_REGEX` for a regular expression that does not
- *   compile, `INVALID_RULE` for anything else unusable; the message names the filter, the rule
- *   number and the pattern.
+ *   compile, `UNSAFE_REGEX` for one that could block the event loop (see the module comment),
+ *   `INVALID_RULE` for anything else unusable; the message names the filter, the rule number
+ *   and the pattern.
  */
 export function buildFilter(config: FilterConfig): (event: NormalisedEvent) => boolean {
   const matchDsn = compileList('dsns', config.dsns);

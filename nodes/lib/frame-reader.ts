@@ -87,6 +87,10 @@ export class FrameReader {
       if (!(error instanceof FrameError)) throw error;
       return this.reportInvalid(utf8 ? error : invalidUtf8(error.excerpt), null);
     }
+    if (frame.lengthMismatch) {
+      this.stats.lengthMismatches++;
+      this.sink.notice({ code: 'LEN_PREFIX_MISMATCH', declared: frame.lengthMismatch.declaredText, bytes: frame.lengthMismatch.bytes });
+    }
     if (frame.kind === 'heartbeat') {
       this.stats.heartbeats++;
       return 'heartbeat';

@@ -1,9 +1,27 @@
 /**
- * The DSS frame codec: every server message is one text frame `LEN|JSON` (docs/protocol.md §5).
+ * The DSS frame codec: every server message is one text frame `LEN|JSON` (`docs/protocol.md` §5).
  *
  * `1|Z` is a heartbeat (answer `Z`), `1|X` a mobile keep-alive (no answer). Everything else
  * must be `LEN|<json>`, split at the first `|` only because values may contain `|`.
+ *
+ * LEN is advisory. Ayla's SDKs, and the clients built like them (a Home Assistant integration
+ * reading the live mobile DSS, for one), ignore the number before `|`: a frame they deliver must
+ * not be dropped here because its LEN disagrees. So the payload decides, and LEN only says how
+ * far to trust it:
+ *
+ * - A frame is **usable** when the text after the first `|` is `Z`, `X` or JSON text
+ *   (`JSON.parse` accepts it, surrounding whitespace included). It is returned whatever LEN
+ *   says. When LEN is not a decimal number (1 to 10 ASCII digits) or equals none of the
+ *   payload's UTF-8 byte length, UTF-16 length and code-point count, the result carries
+ *   `lengthMismatch` ({@link LengthMismatch}) so that the stream can report it.
+ * - A frame is **unusable** otherwise, and only then is it an error. The code names the first
+ *   thing wrong, in this order: `EMPTY_FRAME` (empty frame), `FRAME_TOO_LARGE` (above
+ *   `maxBytes`), `NO_SEPARATOR` (no `|` at all), `BAD_LENGTH` (LEN is not a decimal number),
+ *   `EMPTY_FRAME` (nothing after `|`), `LENGTH_MISMATCH` (LEN disagrees with the payload,
+ *   which is not JSON either: most likely a truncated frame or two frames glued together),
+ *   `BAD_JSON` (LEN agrees, the JSON is broken).
  */
+import { CodedError } from './errors';
 
 /** Frames larger than this are refused before any parsing (1 MiB). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -12,38 +30,60 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 const EXCERPT_CHARS = 40;
 
 /** Stable codes for malformed frames; messages may change, codes do not. */
-export type FrameErrorCode =
-  | 'EMPTY_FRAME'
-  | 'NO_SEPARATOR'
-  | 'BAD_LENGTH'
-  | 'LENGTH_MISMATCH'
-  | 'BAD_JSON'
-  | 'FRAME_TOO_LARGE'
-  | 'INVALID_UTF8';
+/** Stable codes of {@link FrameError}. */
+export const FRAME_ERROR_CODES = [
+  'EMPTY_FRAME',
+  'NO_SEPARATOR',
+  'BAD_LENGTH',
+  'LENGTH_MISMATCH',
+  'BAD_JSON',
+  'FRAME_TOO_LARGE',
+  'INVALID_UTF8',
+] as const;
 
-/** A malformed frame. The message quotes at most a short excerpt of the frame. */
-export class FrameError extends Error {
-  constructor(
-    readonly code: FrameErrorCode,
-    message: string,
-    /** At most {@link EXCERPT_CHARS} characters of the frame, for logs. */
-    readonly excerpt: string,
-  ) {
-    super(message);
-    this.name = 'FrameError';
+/** One of {@link FRAME_ERROR_CODES}. */
+export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
+
+/**
+ * A malformed frame. The message quotes at most a short excerpt of the frame; `params.excerpt`
+ * carries the same excerpt for the catalog text.
+ */
+export class FrameError extends CodedError<FrameErrorCode> {
+  /** At most {@link EXCERPT_CHARS} characters of the frame, for logs. */
+  readonly excerpt: string;
+
+  constructor(code: FrameErrorCode, message: string, excerpt: string) {
+    super(code, message, { params: { excerpt } });
+    this.excerpt = excerpt;
   }
 }
 
-/** One parsed frame. */
+/**
+ * How a usable frame's LEN disagreed with its payload (LEN is advisory, see the module
+ * comment). Present on a {@link Frame} only when there was a disagreement.
+ */
+export interface LengthMismatch {
+  /** LEN as a number, or null when it is not a decimal number of 1 to 10 ASCII digits. */
+  declared: number | null;
+  /** LEN as received, for a log line: at most 40 characters, control characters flattened. */
+  declaredText: string;
+  /** The payload's length in UTF-8 bytes (what LEN should be). */
+  bytes: number;
+  /** The payload's length in Unicode code points. */
+  chars: number;
+}
+
+/** One parsed frame. `lengthMismatch` is set only when LEN disagreed with the payload. */
 export type Frame =
-  | { kind: 'heartbeat' }
-  | { kind: 'keepalive' }
+  | { kind: 'heartbeat'; lengthMismatch?: LengthMismatch }
+  | { kind: 'keepalive'; lengthMismatch?: LengthMismatch }
   | {
       kind: 'event';
       /** The JSON text after the separator. */
       json: string;
       /** `JSON.parse(json)`: not yet validated as an event. */
       data: unknown;
+      lengthMismatch?: LengthMismatch;
     };
 
 export interface ParseFrameOptions {
@@ -85,16 +125,30 @@ function codePointLength(text: string): number {
   return count;
 }
 
+/** LEN as the protocol writes it: a decimal integer, leading zeros tolerated, no sign or spaces. */
+const DECIMAL_LENGTH = /^[0-9]{1,10}$/;
+
+/** Whether `declared` is one of the payload's lengths; the code-point count only when needed. */
+function lengthAgrees(declared: number | null, payload: string, bytes: number): boolean {
+  return declared !== null && (declared === bytes || declared === payload.length || declared === codePointLength(payload));
+}
+
+function mismatchOf(declared: number | null, lengthText: string, payload: string, bytes: number): LengthMismatch {
+  return { declared, declaredText: excerptOf(lengthText), bytes, chars: codePointLength(payload) };
+}
+
 /**
  * Parses one WebSocket text frame from DSS.
  *
- * LEN must be a decimal integer (1 to 10 ASCII digits, leading zeros tolerated, no sign or
- * spaces) equal to the UTF-8 byte length of the payload; a LEN equal to its character length
- * (code points or UTF-16 units) is tolerated, since some servers count characters. Nothing is
- * trimmed: stray whitespace makes the lengths disagree. Event payloads are parsed as JSON here,
- * once per frame; whether the JSON is an event is the business of `validateEvent` (events.ts).
+ * LEN is advisory (see the module comment): a payload that is `Z`, `X` or JSON is returned
+ * whatever LEN says, with `lengthMismatch` when LEN is not a decimal number or matches neither
+ * the payload's UTF-8 byte length nor its character length (code points or UTF-16 units).
+ * Nothing is trimmed. Event payloads are parsed as JSON here, once per frame; whether the JSON
+ * is an event is the business of `validateEvent` (events.ts).
  *
- * @throws {@link FrameError} with a stable `code` when the frame is malformed.
+ * @param options.maxBytes - largest accepted frame in UTF-8 bytes, LEN included; default
+ *   {@link MAX_FRAME_BYTES} (1 MiB).
+ * @throws {@link FrameError} with a stable `code` when the frame is unusable.
  */
 export function parseFrame(frame: string, options: ParseFrameOptions = {}): Frame {
   const maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
@@ -107,31 +161,42 @@ export function parseFrame(frame: string, options: ParseFrameOptions = {}): Fram
   if (separator < 0) throw frameError('NO_SEPARATOR', 'no "|" separator', frame);
   const lengthText = frame.slice(0, separator);
   const payload = frame.slice(separator + 1);
-  if (!/^[0-9]{1,10}$/.test(lengthText)) throw frameError('BAD_LENGTH', 'length is not a decimal number', frame);
-  const declared = Number(lengthText);
+  const declared = DECIMAL_LENGTH.test(lengthText) ? Number(lengthText) : null;
 
   if (payload === 'Z' || payload === 'X') {
-    if (declared !== 1) throw frameError('LENGTH_MISMATCH', `length ${declared} for a 1-character payload`, frame);
-    return payload === 'Z' ? { kind: 'heartbeat' } : { kind: 'keepalive' };
+    const kind = payload === 'Z' ? 'heartbeat' : 'keepalive';
+    // Answering a heartbeat is what keeps the socket open: a wrong LEN must not stop that.
+    return declared === 1 ? { kind } : { kind, lengthMismatch: mismatchOf(declared, lengthText, payload, 1) };
   }
-  if (payload.length === 0) throw frameError('EMPTY_FRAME', 'empty payload', frame);
 
-  const bytes = Buffer.byteLength(payload, 'utf8');
-  if (declared !== bytes && declared !== payload.length && declared !== codePointLength(payload)) {
-    throw frameError('LENGTH_MISMATCH', `declared ${declared}, payload has ${bytes} bytes`, frame);
-  }
   let data: unknown;
-  try {
-    data = JSON.parse(payload);
-  } catch {
-    throw frameError('BAD_JSON', 'payload is not JSON', frame);
+  let isJson = false;
+  if (payload.length > 0) {
+    try {
+      data = JSON.parse(payload);
+      isJson = true;
+    } catch {
+      // Not JSON: decided below, where LEN helps to name what is wrong.
+    }
   }
-  return { kind: 'event', json: payload, data };
+  const bytes = Buffer.byteLength(payload, 'utf8');
+  const agrees = lengthAgrees(declared, payload, bytes);
+  if (isJson) {
+    return agrees
+      ? { kind: 'event', json: payload, data }
+      : { kind: 'event', json: payload, data, lengthMismatch: mismatchOf(declared, lengthText, payload, bytes) };
+  }
+  if (declared === null) throw frameError('BAD_LENGTH', 'length is not a decimal number, and the payload is not JSON', frame);
+  if (payload.length === 0) throw frameError('EMPTY_FRAME', 'empty payload', frame);
+  if (!agrees) {
+    throw frameError('LENGTH_MISMATCH', `declared ${declared}, payload has ${bytes} bytes and is not JSON`, frame);
+  }
+  throw frameError('BAD_JSON', 'payload is not JSON', frame);
 }
 
 /**
  * Builds a `LEN|JSON` frame with LEN as the UTF-8 byte length (the simulator's choice,
- * docs/protocol.md §5).
+ * `docs/protocol.md` §5).
  */
 export function encodeFrame(json: string): string {
   return `${Buffer.byteLength(json, 'utf8')}|${json}`;

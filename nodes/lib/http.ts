@@ -5,34 +5,50 @@
  *
  * Error messages may quote the server's own message (truncated, and with every known secret
  * removed), but never a password, app secret, token or stream key.
+ *
+ * Redirects are never followed. Every request sent here carries a secret: the password, app ID
+ * and app secret (sign-in), a refresh token, or an access token (`Authorization`). fetch's
+ * default would re-send a 307/308 POST, body and all, to whatever host the answer names, over
+ * plain http if it says so, past the rule that plain http is for loopback hosts only. So the
+ * request is made with `redirect: 'manual'` and any 3xx answer is refused with
+ * `REDIRECT_REFUSED`, naming the status and the target host (never its path or query, which
+ * could hold anything).
  */
+import { CodedError, type ErrorParams } from './errors';
 
 /** Stable error codes; messages may change, codes do not. */
-export type AylaErrorCode =
+/** Stable error codes of {@link AylaApiError}; messages may change, codes do not. */
+export const AYLA_ERROR_CODES = [
   /** 401 on sign-in: wrong email or password. */
-  | 'BAD_CREDENTIALS'
+  'BAD_CREDENTIALS',
   /** 404 on sign-in: unknown app ID / app secret. */
-  | 'BAD_APPLICATION'
+  'BAD_APPLICATION',
   /** 422 on refresh: the refresh token is no longer valid. */
-  | 'REFRESH_REFUSED'
+  'REFRESH_REFUSED',
   /** 401 on an API call, even after a fresh token. */
-  | 'UNAUTHORIZED'
+  'UNAUTHORIZED',
   /** 403: no OEM access rule allows it. */
-  | 'FORBIDDEN'
+  'FORBIDDEN',
   /** 404 on an API call. */
-  | 'NOT_FOUND'
+  'NOT_FOUND',
   /** 5xx. */
-  | 'SERVER_ERROR'
+  'SERVER_ERROR',
   /** DNS, refused connection, reset… — the request did not get an answer. */
-  | 'NETWORK_ERROR'
+  'NETWORK_ERROR',
   /** No complete answer within the request timeout. */
-  | 'TIMEOUT'
+  'TIMEOUT',
   /** Our own limit on sign-in attempts (Ayla locks an account after five failures). */
-  | 'SIGN_IN_THROTTLED'
+  'SIGN_IN_THROTTLED',
   /** An answer we cannot use: not JSON, wrong shape, or an unexpected status. */
-  | 'BAD_RESPONSE'
+  'BAD_RESPONSE',
   /** The service URL is not configured (for instance US staging, whose REST hosts are unpublished). */
-  | 'NO_ENDPOINT';
+  'NO_ENDPOINT',
+  /** A 3xx answer: requests carrying credentials or tokens are never redirected (see the module comment). */
+  'REDIRECT_REFUSED',
+] as const;
+
+/** One of {@link AYLA_ERROR_CODES}. */
+export type AylaErrorCode = (typeof AYLA_ERROR_CODES)[number];
 
 /** Codes for which trying the same thing again later, unchanged, may succeed. */
 const RETRYABLE_CODES: ReadonlySet<AylaErrorCode> = new Set<AylaErrorCode>([
@@ -52,10 +68,11 @@ export const AUTH_ERROR_CODES: ReadonlySet<string> = new Set<string>([
   'SIGN_IN_THROTTLED',
 ]);
 
-/** A failed call to the user service or the DSS REST API. */
-export class AylaApiError extends Error {
-  /** What went wrong, stable across releases. */
-  readonly code: AylaErrorCode;
+/**
+ * A failed call to the user service or the DSS REST API. `params` holds `status` when the server
+ * answered (and what the caller added, never a secret).
+ */
+export class AylaApiError extends CodedError<AylaErrorCode> {
   /** HTTP status, when the server answered. */
   readonly status?: number;
   /** True when the same request may succeed later without any change (5xx, network, timeout, throttle). */
@@ -66,11 +83,11 @@ export class AylaApiError extends Error {
   constructor(
     code: AylaErrorCode,
     message: string,
-    options: { status?: number; cause?: unknown; retryAfterMs?: number } = {},
+    options: { status?: number; cause?: unknown; retryAfterMs?: number; params?: ErrorParams } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'AylaApiError';
-    this.code = code;
+    const params: ErrorParams = { ...options.params };
+    if (options.status !== undefined) params.status = options.status;
+    super(code, message, { params, cause: options.cause });
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     this.retryable = RETRYABLE_CODES.has(code);
@@ -83,7 +100,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 /** How much of a server's error message is quoted in ours. */
 export const MAX_SERVER_MESSAGE_CHARS = 160;
 
-/** Ayla answers some endpoints with 406 unless Accept is set (docs/protocol.md §3). */
+/** Ayla answers some endpoints with 406 unless Accept is set (`docs/protocol.md` §3). */
 export const JSON_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'application/json',
   Accept: 'application/json',
@@ -219,11 +236,44 @@ function signalFor(timeoutMs: number, callerSignal: AbortSignal | null | undefin
   return controller.signal;
 }
 
+/** Longest target host quoted by REDIRECT_REFUSED (a host name is at most 253 characters). */
+const MAX_QUOTED_HOST_CHARS = 100;
+
+/**
+ * The host a redirect points to, for a message: `host[:port]` of the Location resolved against
+ * the request URL (no user info, path or query), `(no Location)` or `(invalid Location)`.
+ */
+export function redirectTargetHost(location: string | null, requestUrl: string): string {
+  if (location === null || location.trim() === '') return '(no Location)';
+  let host: string;
+  try {
+    host = new URL(location, requestUrl).host;
+  } catch {
+    return '(invalid Location)';
+  }
+  if (host === '') return '(invalid Location)';
+  return host.length > MAX_QUOTED_HOST_CHARS ? `${host.slice(0, MAX_QUOTED_HOST_CHARS)}…` : host;
+}
+
+/** The error for a 3xx answer; see the module comment for why redirects are never followed. */
+function redirectRefused(response: Response, url: string, context: RequestContext): AylaApiError {
+  const status = response.status;
+  const host = redirectTargetHost(response.headers.get('location'), url);
+  return new AylaApiError(
+    'REDIRECT_REFUSED',
+    `${context.action}: ${context.service} at ${originOf(url)} answered HTTP ${status}, redirecting to ${host}; ` +
+      'requests that carry credentials or tokens are never redirected: configure the URL the service really has',
+    { status, params: { host } },
+  );
+}
+
 /**
  * Sends one request with a timeout (`AbortSignal.timeout`, which also covers reading the body
- * later) and JSON headers unless the caller set its own.
+ * later) and JSON headers unless the caller set its own. Redirects are not followed, whatever
+ * `init.redirect` says: every request here carries a secret (see the module comment).
  *
- * @throws {@link AylaApiError} `TIMEOUT` or `NETWORK_ERROR` when no answer arrives.
+ * @throws {@link AylaApiError} `TIMEOUT` or `NETWORK_ERROR` when no answer arrives,
+ *   `REDIRECT_REFUSED` for any 3xx answer.
  */
 export async function sendRequest(url: string, init: RequestInit, context: RequestContext): Promise<Response> {
   const headers = new Headers(init.headers);
@@ -231,11 +281,18 @@ export async function sendRequest(url: string, init: RequestInit, context: Reque
     if (!headers.has(name)) headers.set(name, value);
   }
   const doFetch = context.fetch ?? fetch;
+  let response: Response;
   try {
-    return await doFetch(url, { ...init, headers, signal: signalFor(context.timeoutMs, init.signal) });
+    response = await doFetch(url, { ...init, headers, redirect: 'manual', signal: signalFor(context.timeoutMs, init.signal) });
   } catch (error) {
     throw transportError(error, url, context);
   }
+  if (response.status >= 300 && response.status <= 399) {
+    // The body of a refused redirect is of no use; release the connection.
+    await response.body?.cancel().catch(() => undefined /* already closed: nothing to release */);
+    throw redirectRefused(response, url, context);
+  }
+  return response;
 }
 
 /** A fully read answer: status and body (parsed JSON, or null when empty or not JSON). */
@@ -273,7 +330,7 @@ export async function readResponse(response: Response, context: RequestContext):
 }
 
 /** Default human wording per code, used when the caller does not give its own. */
-const DEFAULT_WORDING: Record<AylaErrorCode, string> = {
+const DEFAULT_WORDING: Readonly<Record<AylaErrorCode, string>> = {
   BAD_CREDENTIALS: 'wrong email or password',
   BAD_APPLICATION: 'unknown app ID or app secret',
   REFRESH_REFUSED: 'the refresh token was refused',
@@ -286,6 +343,7 @@ const DEFAULT_WORDING: Record<AylaErrorCode, string> = {
   SIGN_IN_THROTTLED: 'too many sign-in attempts',
   BAD_RESPONSE: 'unexpected answer',
   NO_ENDPOINT: 'no URL configured',
+  REDIRECT_REFUSED: 'redirect refused',
 };
 
 /**

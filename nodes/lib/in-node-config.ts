@@ -7,7 +7,7 @@ import { ConfigError } from './errors';
 import type { EventType } from './event-types';
 import type { FilterConfig, PatternRule } from './filters';
 import type { StreamRequest } from './hub/contract';
-import type { EventInCredentials, EventInNodeProperties } from './node-options';
+import { subscriptionScopeProblem, type EventInCredentials, type EventInNodeProperties } from './node-options';
 import { resolveCredential } from './secrets';
 
 /** True for the event types that carry a property (datapoint, datapointack). */
@@ -57,7 +57,8 @@ export function streamRequestOf(
   if (source !== 'auto') throw new ConfigError('INVALID_SOURCE', `unknown source ${source}`, { params: { source: String(source) } });
   const oemModel = (config.oemModel ?? '*').trim() || '*';
   const dsns = (config.dsns ?? '*').trim();
-  if (oemModel === '*' && dsns === '') throw new ConfigError('MISSING_DSN', 'DSNs are required when the OEM model is *');
+  // The editor refuses the same (one rule, one place): Ayla needs DSNs when the model is `*`.
+  if (subscriptionScopeProblem({ oemModel, dsns })) throw new ConfigError('MISSING_DSN', 'DSNs are required when the OEM model is *');
   return {
     source: 'auto',
     spec: {

@@ -50,6 +50,8 @@ export function inNodeStatus(status: StreamStatus, counters: InNodeCounters, tra
       return { fill: 'red', shape: 'ring', text: translate(statusKey('auth-failed'), { code: status.code }) };
     case 'config-error':
       return { fill: 'red', shape: 'ring', text: translate(statusKey('config-error'), { code: status.code }) };
+    case 'stopped':
+      return { fill: 'grey', shape: 'ring', text: translate(statusKey('stopped')) };
     case 'closed':
       return { fill: 'red', shape: 'ring', text: translate('node-red:common.status.disconnected') };
     default:

@@ -1,7 +1,8 @@
 /**
- * The messages the five `ayla-*-in` nodes send: the one place a message is built, and its
- * TypeScript types, which a flow author (or a function node written in TypeScript) can import
- * from the package.
+ * The messages the package's nodes send: the one place a message is built, and its TypeScript
+ * types, which a flow author (or a function node written in TypeScript) can import from the
+ * package. The five `ayla-*-in` nodes send events (and, with `initial`, the current state once
+ * after they start); `ayla-datapoint-out` sends on the message it wrote, with the outcome.
  *
  * Every message has the same four parts:
  * - `topic`: `<dsn>/<property_name>` for datapoint and datapointack, `<dsn>` otherwise;
@@ -18,6 +19,8 @@ import type {
   LocationEvent,
   RegistrationEvent,
 } from './events';
+import type { AckResult } from './ack-wait';
+import type { DatapointInfo } from './device-records';
 import type {
   NormalisedConnectivity,
   NormalisedDatapoint,
@@ -26,7 +29,6 @@ import type {
   NormalisedLocation,
   NormalisedRegistration,
 } from './normalise';
-import { payloadOf, topicOf } from './normalise';
 
 /**
  * One message from an `ayla-*-in` node.
@@ -73,10 +75,87 @@ export function inNodeTypeOf(eventType: EventType): string {
   return `ayla-${eventType}-in`;
 }
 
+/** The `msg.topic` for an event: `<dsn>/<property>` for datapoint(ack), else `<dsn>`. */
+export function topicOf(n: NormalisedEvent): string {
+  return n.eventType === 'datapoint' || n.eventType === 'datapointack' ? `${n.dsn}/${n.property}` : n.dsn;
+}
+
+/**
+ * The `msg.payload` for an event: the converted value for datapoint(ack), the status for
+ * connectivity, `{ lat, long }` for location, `registered` for registration.
+ */
+export function payloadOf(n: NormalisedEvent): unknown {
+  switch (n.eventType) {
+    case 'datapoint':
+    case 'datapointack':
+      return n.value;
+    case 'connectivity':
+      return n.status;
+    case 'location':
+      return { lat: n.lat, long: n.long };
+    case 'registration':
+      return n.registered;
+  }
+}
+
 /**
  * The message for an event: topic, typed payload, normalised fields and the raw event. Both
  * objects become part of the message as they are (the hub hands each listener its own copy).
  */
 export function buildMessage(normalised: NormalisedEvent, raw: AylaEvent): AylaMessage {
   return { topic: topicOf(normalised), payload: payloadOf(normalised), ayla: normalised, event: raw };
+}
+
+/**
+ * A message of the current state an in-node with `initial` sends once after it starts
+ * (`docs/protocol.md` §7.6): the shape of the event message of its type, read from the device
+ * service instead of the stream. `initial` is true, `ayla.seq` is null (no stream event stands
+ * behind it) and there is no `event`.
+ */
+export type InitialMessage<N extends NormalisedEvent = NormalisedEvent, P = unknown> = {
+  _msgid?: string;
+  topic: string;
+  payload: P;
+  ayla: Omit<N, 'seq'> & { seq: null };
+  initial: true;
+};
+
+/** `ayla-datapoint-in` with `initial`: a property's current value (`ayla.createdAt` = its `data_updated_at`). */
+export type InitialDatapointMessage = InitialMessage<NormalisedDatapoint, boolean | number | string | null>;
+/** `ayla-connectivity-in` with `initial`: a device's `connection_status`. */
+export type InitialConnectivityMessage = InitialMessage<NormalisedConnectivity, string>;
+/** `ayla-location-in` with `initial`: a device's `lat` / `lng`. */
+export type InitialLocationMessage = InitialMessage<NormalisedLocation, { lat: number; long: number }>;
+
+/** The message of a current state, from its normalised form (see {@link InitialMessage}). */
+export function buildInitialMessage(normalised: NormalisedEvent): InitialMessage {
+  return { topic: topicOf(normalised), payload: payloadOf(normalised), ayla: { ...normalised, seq: null }, initial: true };
+}
+
+/** What `ayla-datapoint-out` puts into `msg.ayla` of the message it sends on. */
+export interface DatapointWrite {
+  dsn: string;
+  property: string;
+  /** The property's base type, as the device service reports it. */
+  baseType: string | null;
+  /** The value as sent: booleans as 1 / 0, numbers as numbers, text as text. */
+  value: number | string;
+  /** Requests the write took, retries after 429 / 502 / 503 / 504 included. */
+  attempts: number;
+  /** The datapoint as the service created it. */
+  datapoint: Pick<DatapointInfo, 'id' | 'value' | 'createdAt' | 'updatedAt' | 'ackEnabled'>;
+  /** The device's acknowledgement when the node waited for it; null otherwise (or when the property has none). */
+  ack: AckResult | null;
+}
+
+/** The message `ayla-datapoint-out` sends on: the input message, `topic` `<dsn>/<property>`, `ayla` the write. */
+export type DatapointWriteMessage = Record<string, unknown> & { topic: string; ayla: DatapointWrite };
+
+/**
+ * The input message with the write's outcome: `topic` becomes `<dsn>/<property>` and `ayla`
+ * the {@link DatapointWrite} (an `ayla` the message had, say from an event, is replaced);
+ * `payload` and every other property stay as they were.
+ */
+export function buildWriteMessage(msg: Record<string, unknown>, write: DatapointWrite): DatapointWriteMessage {
+  return Object.assign(msg, { topic: `${write.dsn}/${write.property}`, ayla: write });
 }

@@ -9,8 +9,8 @@ import type { PatternRule } from './filters';
 
 /** A numeric node setting: its unit, bounds (inclusive) and default. */
 export interface NumericSetting {
-  /** Shown after the number in the editor and in error texts. */
-  readonly unit: 's';
+  /** Shown after the number in the editor and in error texts: seconds, or writes per second. */
+  readonly unit: 's' | '/s';
   readonly min: number;
   readonly max: number;
   readonly default: number;
@@ -24,9 +24,17 @@ export interface NumericSetting {
  * - `heartbeatTimeout` (account): seconds without any frame before a socket is declared dead;
  *   `docs/protocol.md` §5 (~3 server heartbeats of 30 s). The minimum of 1 s only suits a fast
  *   simulator; the maximum stays far below the 2^31 ms where Node's timers overflow.
+ * - `writeRate` (account): datapoint writes per second the account sends at most, shared by
+ *   every `ayla-datapoint-out` node of the account identity (`docs/protocol.md` §7.5). Five a
+ *   second serves a dashboard; a loop in a flow then costs the cloud no more than that.
+ * - `ackTimeout` (`ayla-datapoint-out`): seconds to wait for the device's acknowledgement of a
+ *   write (`docs/protocol.md` §7.3); devices usually answer within a few seconds, an offline one
+ *   only when it is back, which nobody should wait five minutes for.
  */
 export const NUMERIC_SETTINGS = {
   heartbeatTimeout: { unit: 's', min: 1, max: 3600, default: 90, integer: true },
+  writeRate: { unit: '/s', min: 1, max: 50, default: 5, integer: true },
+  ackTimeout: { unit: 's', min: 1, max: 300, default: 10, integer: true },
 } as const satisfies Record<string, NumericSetting>;
 
 /** Name of a setting in {@link NUMERIC_SETTINGS}. */
@@ -34,6 +42,10 @@ export type NumericSettingName = keyof typeof NUMERIC_SETTINGS;
 
 /** Seconds without any frame before a socket is declared dead (`docs/protocol.md` §5: ~3 heartbeats). */
 export const DEFAULT_HEARTBEAT_TIMEOUT_S = NUMERIC_SETTINGS.heartbeatTimeout.default;
+/** Datapoint writes per second per account when the account does not say. */
+export const DEFAULT_WRITE_RATE = NUMERIC_SETTINGS.writeRate.default;
+/** Seconds an `ayla-datapoint-out` node waits for an acknowledgement when it does not say. */
+export const DEFAULT_ACK_TIMEOUT_S = NUMERIC_SETTINGS.ackTimeout.default;
 
 /**
  * Why `value` is not a valid `name`, or null when it is. Empty, null and undefined are valid
@@ -90,8 +102,15 @@ export interface AccountNodeProperties {
   streamUrl?: string;
   apiUrl?: string;
   userUrl?: string;
+  /**
+   * Device-service URL: the only one of the custom region (empty = none), an override of the
+   * table's host in the other regions (empty = the table's); `docs/protocol.md` §7.1.
+   */
+  deviceUrl?: string;
   /** Seconds; see {@link NUMERIC_SETTINGS}. Strings are accepted because the editor stores text. */
   heartbeatTimeout?: number | string;
+  /** Datapoint writes per second; see {@link NUMERIC_SETTINGS}. */
+  writeRate?: number | string;
   /** Allow plain ws:// and http:// to hosts other than loopback; default false. */
   allowInsecure?: boolean;
   /**
@@ -133,9 +152,58 @@ export interface EventInNodeProperties {
   ack?: string;
   /** Datapoint and datapointack only: pass an event only when its value differs from the last one of that device and property. */
   onlyChanges?: boolean;
+  /** This instance's share of the fleet, `i/n` (see `partition.ts`); '' = every device. */
+  partition?: string;
+  /** Start reading when deployed; false waits for a `start` command on the control input. Default true. */
+  autoStart?: boolean;
+  /** Show a control input (start / stop commands); default false. */
+  control?: boolean;
+  /**
+   * Datapoint, connectivity and location only: once after the node starts, send the current
+   * state the node's subscription and filters match, read from the device service
+   * (`docs/protocol.md` §7.6); default false.
+   */
+  initial?: boolean;
+}
+
+/** `ayla-datapoint-out` properties. */
+export interface DatapointOutNodeProperties {
+  name?: string;
+  /** Id of the `ayla-dss-account` config node. */
+  account?: string;
+  /** The device written to; empty = from the message (`msg.dsn` or `msg.topic` "<dsn>/<property>"). */
+  dsn?: string;
+  /** The property written; empty = from the message (`msg.property` or `msg.topic`). */
+  property?: string;
+  /** Wait for the device's acknowledgement before sending the message on; default false. */
+  waitForAck?: boolean;
+  /** Seconds; see {@link NUMERIC_SETTINGS}. */
+  ackTimeout?: number | string;
 }
 
 /** `ayla-*-in` credentials: the stream key used when `source` is `key`. */
 export interface EventInCredentials {
   streamKey?: string;
+}
+
+/**
+ * True when a subscription list (`*` or a comma-separated list, as an event-in node's OEM model,
+ * DSNs and properties are written) means "every value": missing, empty, or any entry `*` (the
+ * same reading as `normaliseList` in subscriptions.ts, which would turn it into `*`).
+ */
+export function isWholeSpecList(list: string | undefined | null): boolean {
+  const entries = (list ?? '*')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.length === 0 || entries.includes('*');
+}
+
+/**
+ * Why Ayla would refuse the subscription an `auto` event-in node asks for, or null. Ayla needs
+ * DSNs when the OEM model is `*`: a subscription to every device of every model is refused
+ * (`docs/protocol.md` §4). `MISSING_DSN` is the catalog code of that text.
+ */
+export function subscriptionScopeProblem(spec: { oemModel?: string | null; dsns?: string | null }): 'MISSING_DSN' | null {
+  return isWholeSpecList(spec.oemModel) && isWholeSpecList(spec.dsns) ? 'MISSING_DSN' : null;
 }

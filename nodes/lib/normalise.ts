@@ -1,15 +1,24 @@
 /**
- * From a validated DSS event to the typed fields a flow wants (docs/protocol.md §6): seq as a number,
+ * From a validated DSS event to the typed fields a flow wants (`docs/protocol.md` §6): seq as a number,
  * datapoint values converted by `base_type`, numeric latitude / longitude, a boolean
  * `registered`, the datapointack outcome.
  *
  * Every output object is built from explicit field picks, so keys such as `__proto__` or
- * `constructor` in the input can never change an output's prototype or Object.prototype. The one
- * free-form part (the datapoint body's `metadata`) is deep-copied with `Object.defineProperty`.
+ * `constructor` in the input can never change an output's prototype or Object.prototype. The
+ * free-form parts (the datapoint body's `metadata`, `rawValue`, `ackMessage`) are deep copies
+ * made by `copyJsonData` (event-copy.ts), which keeps such keys as own data and copies any depth
+ * without recursion past its first levels.
  *
  * A value that cannot be converted is never dropped: it stays in `value` in its raw form and
- * `valueError` says why.
+ * `valueError` says why. Nothing here recurses over cloud-supplied data: `JSON.parse` accepts
+ * nesting thousands of levels deep, and a RangeError would drop the event. A value nested
+ * deeper than {@link MAX_VALUE_DEPTH} levels is flagged instead of rendered (only values that
+ * are objects or arrays are measured, so scalar values, the usual case, cost nothing).
  */
+import { copyJsonData } from './event-copy';
+import { booleanOrNull, convertValue, describeRaw, textOrNull, toBoolean, toNumber } from './value-conversion';
+
+export { convertValue, MAX_VALUE_DEPTH, type ConvertedValue } from './value-conversion';
 import {
   datapointBody,
   type AylaEvent,
@@ -104,129 +113,6 @@ export type NormalisedEvent =
   | NormalisedLocation
   | NormalisedRegistration;
 
-/** Nesting depth up to which body metadata is deep-copied; deeper parts are shared, not copied. */
-const MAX_COPY_DEPTH = 32;
-
-/** A decimal number as text: optional sign, digits with optional fraction, optional exponent. */
-const DECIMAL_TEXT = /^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
-
-/** A string field, or null when absent or of another JSON type. */
-function textOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-/** A boolean field, or null when absent or of another JSON type. */
-function booleanOrNull(value: unknown): boolean | null {
-  return typeof value === 'boolean' ? value : null;
-}
-
-/**
- * Deep copy of JSON data into fresh plain objects and arrays. Keys are written with
- * `Object.defineProperty`, so `__proto__` becomes an ordinary own property instead of replacing
- * the copy's prototype, and nothing is ever assigned to Object.prototype.
- */
-function copyJson(value: unknown, depth: number): unknown {
-  if (value === null || typeof value !== 'object' || depth >= MAX_COPY_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((item) => copyJson(item, depth + 1));
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    Object.defineProperty(copy, key, {
-      value: copyJson((value as Record<string, unknown>)[key], depth + 1),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return copy;
-}
-
-/** The raw value as a scalar `value` (objects and arrays as JSON text), for failed conversions. */
-function rawScalar(raw: unknown): boolean | number | string | null {
-  if (raw === null || raw === undefined) return null;
-  if (typeof raw === 'boolean' || typeof raw === 'number' || typeof raw === 'string') return raw;
-  try {
-    return JSON.stringify(raw) ?? String(raw);
-  } catch {
-    // Not reachable for parsed JSON; a hand-built cyclic object still must not throw here.
-    return String(raw);
-  }
-}
-
-/** Describes a raw value for `valueError` without quoting more than a short excerpt. */
-function describeRaw(raw: unknown): string {
-  const text = typeof raw === 'string' ? JSON.stringify(raw) : String(rawScalar(raw));
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
-
-/** A number from a JSON number or a decimal string (surrounding whitespace ignored). */
-function toNumber(raw: unknown): number | undefined {
-  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
-  if (typeof raw !== 'string') return undefined;
-  const text = raw.trim();
-  if (!DECIMAL_TEXT.test(text)) return undefined;
-  const parsed = Number(text);
-  return Number.isFinite(parsed) ? parsed : undefined;
-}
-
-/** A boolean from true/false, 0/1, "0"/"1", "true"/"false" (case-insensitive, trimmed). */
-function toBoolean(raw: unknown): boolean | undefined {
-  if (typeof raw === 'boolean') return raw;
-  if (raw === 0 || raw === 1) return raw === 1;
-  if (typeof raw !== 'string') return undefined;
-  const text = raw.trim().toLowerCase();
-  if (text === '1' || text === 'true') return true;
-  if (text === '0' || text === 'false') return false;
-  return undefined;
-}
-
-/** The result of {@link convertValue}: the value, and why conversion failed when it did. */
-export interface ConvertedValue {
-  value: boolean | number | string | null;
-  error?: string;
-}
-
-function failed(raw: unknown, expected: string): ConvertedValue {
-  return { value: rawScalar(raw), error: `${describeRaw(raw)} is not ${expected}` };
-}
-
-/**
- * Converts a datapoint value by its Ayla base type. `null` stays `null` for every type (a
- * property without a value yet). Unknown or missing base types keep scalar values as they are.
- */
-export function convertValue(raw: unknown, baseType: string | null): ConvertedValue {
-  if (raw === null || raw === undefined) return { value: null };
-  switch (baseType) {
-    case 'boolean': {
-      const converted = toBoolean(raw);
-      return converted === undefined ? failed(raw, 'a boolean (0, 1, true or false)') : { value: converted };
-    }
-    case 'integer': {
-      const converted = toNumber(raw);
-      if (converted === undefined) return failed(raw, 'an integer');
-      if (!Number.isInteger(converted)) return failed(raw, 'an integer');
-      // Beyond 2^53 a JavaScript number silently changes the value; keep the raw form instead.
-      if (!Number.isSafeInteger(converted)) return failed(raw, 'an integer in the safe range (±2^53)');
-      return { value: converted };
-    }
-    case 'decimal': {
-      const converted = toNumber(raw);
-      return converted === undefined ? failed(raw, 'a decimal number') : { value: converted };
-    }
-    case 'string':
-    case 'message':
-    case 'file': {
-      if (typeof raw === 'string') return { value: raw };
-      // Some pipelines send numbers or booleans for string properties: their text is the value.
-      if (typeof raw === 'number' || typeof raw === 'boolean') return { value: String(raw) };
-      return failed(raw, 'a string');
-    }
-    default: {
-      if (typeof raw === 'boolean' || typeof raw === 'number' || typeof raw === 'string') return { value: raw };
-      return failed(raw, 'a single value');
-    }
-  }
-}
-
 /** The ack status as a number (JSON number or decimal string), or null. */
 function toAckStatus(raw: unknown): number | null {
   const status = toNumber(raw);
@@ -263,7 +149,7 @@ function datapointFields<T extends 'datapoint' | 'datapointack'>(eventType: T, e
     displayName: textOrNull(metadata.display_name),
     baseType,
     value: converted.value,
-    rawValue: copyJson(body.value, 0),
+    rawValue: copyJsonData(body.value),
     datapointId: textOrNull(body.id),
     createdAt: textOrNull(body.created_at),
     updatedAt: textOrNull(body.updated_at),
@@ -271,7 +157,7 @@ function datapointFields<T extends 'datapoint' | 'datapointack'>(eventType: T, e
     echo: booleanOrNull(body.echo),
     userUuid: textOrNull(body.user_uuid),
     metadata: (bodyMetadata !== null && typeof bodyMetadata === 'object' && !Array.isArray(bodyMetadata)
-      ? copyJson(bodyMetadata, 0)
+      ? copyJsonData(bodyMetadata)
       : {}) as Record<string, unknown>,
   };
   // Present only when conversion failed, so `'valueError' in msg.ayla` means trouble.
@@ -290,7 +176,7 @@ function normaliseDatapointAck(event: DatapointAckEvent): NormalisedDatapointAck
   const fields = datapointFields('datapointack', event, body) as NormalisedDatapointAck;
   fields.ackStatus = ackStatus;
   fields.ackSuccess = ackStatus !== null && ackStatus >= 200 && ackStatus <= 299;
-  fields.ackMessage = copyJson(body.ack_message, 0) ?? null;
+  fields.ackMessage = copyJsonData(body.ack_message) ?? null;
   fields.ackId = textOrNull(body.ack_id);
   fields.ackedAt = textOrNull(body.acked_at);
   return fields;
@@ -355,12 +241,13 @@ function normaliseRegistration(event: RegistrationEvent): NormalisedRegistration
  *   true/false/"true"/"false"; integer and decimal from numbers or decimal strings, integers
  *   must be whole and within ±2^53; string, message and file as strings; unknown base types
  *   unchanged). A failed conversion keeps the raw value in `value` (objects as JSON text) and
- *   sets `valueError`. datapointack adds `ackStatus`, `ackSuccess` (status 200..299),
+ *   sets `valueError`; a value nested deeper than {@link MAX_VALUE_DEPTH} levels gets
+ *   `value: null` and `valueError`, and stays whole in `rawValue`. datapointack adds `ackStatus`, `ackSuccess` (status 200..299),
  *   `ackMessage`, `ackId`, `ackedAt`.
  * - location: `lat` / `long` as numbers with the padding trimmed; `valueError` when out of range.
  * - registration: `registered` as a boolean.
  *
- * Never throws for an event that passed validation.
+ * Never throws for an event that passed validation, whatever its size or nesting.
  */
 export function normaliseEvent(event: AylaEvent): NormalisedEvent {
   switch (event.metadata.event_type) {
@@ -376,28 +263,5 @@ export function normaliseEvent(event: AylaEvent): NormalisedEvent {
       return normaliseRegistration(event as RegistrationEvent);
     default:
       throw new TypeError(`cannot normalise an event of type "${String((event.metadata as { event_type: unknown }).event_type)}"`);
-  }
-}
-
-/** The `msg.topic` for an event: `<dsn>/<property>` for datapoint(ack), else `<dsn>`. */
-export function topicOf(n: NormalisedEvent): string {
-  return n.eventType === 'datapoint' || n.eventType === 'datapointack' ? `${n.dsn}/${n.property}` : n.dsn;
-}
-
-/**
- * The `msg.payload` for an event: the converted value for datapoint(ack), the status for
- * connectivity, `{ lat, long }` for location, `registered` for registration.
- */
-export function payloadOf(n: NormalisedEvent): unknown {
-  switch (n.eventType) {
-    case 'datapoint':
-    case 'datapointack':
-      return n.value;
-    case 'connectivity':
-      return n.status;
-    case 'location':
-      return { lat: n.lat, long: n.long };
-    case 'registration':
-      return n.registered;
   }
 }

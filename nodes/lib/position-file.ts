@@ -312,6 +312,9 @@ export class PositionFile implements PositionStore {
 
   /** Starts one write of the current map; rejects with its error. Only called when none is in flight. */
   private startWrite(): Promise<void> {
+    // A flush can start a write while a throttled one is armed: that one would overlap this one
+    // (and two overlapping renames could put an older snapshot over a newer one).
+    this.clearTimer();
     const generation = this.generation;
     const text = this.serialise();
     this.lastWriteStartedAt = Date.now();

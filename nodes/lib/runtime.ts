@@ -1,12 +1,13 @@
 /**
  * The one object per Node-RED runtime that everything shared lives in: the account
- * identities (sessions, subscriptions, streams), the flow controller, the sign-in budget and
- * the position file. The entry (`nodes/ayla-dss.ts`) creates it and hands it to every node
+ * identities (sessions, subscriptions, streams, device services, write limits), the flow
+ * controller, the sign-in budget and the position file. The entry (`nodes/ayla-dss.ts`) creates it and hands it to every node
  * registration; nothing of it is module state, so each test makes its own.
  */
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './http';
 import { AccountIdentity, identityKeyOf, type AccountLogs, type AccountSettings } from './hub/account-identity';
-import type { Registration, StreamListener, StreamRequest } from './hub/contract';
+import type { RegisterOptions, Registration, StreamListener, StreamRequest } from './hub/contract';
+import type { DeviceAccess } from './hub/device-access';
 import { FlowControlGroup } from './hub/flow-control-group';
 import { PositionFiles } from './hub/position-files';
 import type { StreamClientFactory } from './hub/shared-stream';
@@ -45,7 +46,14 @@ export interface AccountLease {
    *
    * @throws {@link ConfigError} when the request cannot work with this account
    */
-  register(request: StreamRequest, listener: StreamListener): Registration;
+  register(request: StreamRequest, listener: StreamListener, options?: RegisterOptions): Registration;
+  /**
+   * The device service of this account node's settings (pickers, initial values, writes),
+   * shared with every account node of the identity that names the same URL.
+   *
+   * @throws {@link ConfigError} `NO_DEVICE_URL`, `NO_ENDPOINT` or `MISSING_CREDENTIALS`
+   */
+  devices(): DeviceAccess;
   /** Live streams of the identity. */
   readonly streamCount: number;
   /** The identity's streams, for diagnostics (no secrets). */
@@ -106,9 +114,13 @@ export class AylaDssRuntime {
     let released: Promise<void> | null = null;
     return {
       identity: key,
-      register: (request, listener) => {
+      register: (request, listener, options) => {
         if (released) throw new Error('the account lease was released');
-        return held.hub.register(request, listener);
+        return held.hub.register(request, listener, options);
+      },
+      devices: () => {
+        if (released) throw new Error('the account lease was released');
+        return held.devices(settings.endpoints.deviceUrl);
       },
       get streamCount() {
         return held.hub.streamCount;
@@ -119,6 +131,27 @@ export class AylaDssRuntime {
         return released;
       },
     };
+  }
+
+  /**
+   * The device service for account settings no account node runs with: the account dialog's
+   * unsaved values (`docs/protocol.md` §7.7). The identity is found or created as for a lease,
+   * so its session (one sign-in, the runtime's budget) is shared with any account node of the
+   * same identity and with the dialog's next look-up; an identity nobody leases is forgotten
+   * {@link IDENTITY_IDLE_MS} after its last look-up.
+   *
+   * @throws {@link ConfigError} `NO_DEVICE_URL`, `NO_ENDPOINT` or `MISSING_CREDENTIALS`
+   */
+  lookUpDevices(settings: AccountSettings): DeviceAccess {
+    this.forgetIdleIdentities();
+    const key = identityKeyOf(settings);
+    let identity = this.identities.get(key);
+    if (!identity) {
+      identity = new AccountIdentity(key, settings, this.services);
+      this.identities.set(key, identity);
+    }
+    identity.lastUsedAt = this.services.now();
+    return identity.devices(settings.endpoints.deviceUrl);
   }
 
   private async release(identity: AccountIdentity, user: AccountIdentity['users'][number]): Promise<void> {

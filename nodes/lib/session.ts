@@ -1,5 +1,5 @@
 /**
- * A user-service session (docs/protocol.md §3): signs in, keeps the access token fresh, and hands
+ * A user-service session (`docs/protocol.md` §3): signs in, keeps the access token fresh, and hands
  * it to API callers.
  *
  * - One token operation at a time: any number of concurrent callers share one sign-in or
@@ -11,6 +11,9 @@
  *   touching the network. The ration is a {@link SignInGate}: the runtime shares one per
  *   e-mail and user service between every session and Test connection.
  * - Errors never contain the password, app secret, app ID or any token.
+ * - Redirects are never followed: every request here carries the credentials or a token, and a
+ *   user service answering 3xx would have them re-sent to another host (http.ts refuses the
+ *   answer with `REDIRECT_REFUSED`).
  */
 import {
   AylaApiError,
@@ -135,7 +138,7 @@ export class Session {
    * (or, failing that, signing in). Concurrent callers share one request.
    *
    * @throws {@link AylaApiError} BAD_CREDENTIALS, BAD_APPLICATION, SIGN_IN_THROTTLED,
-   *   SERVER_ERROR, NETWORK_ERROR, TIMEOUT, BAD_RESPONSE or NO_ENDPOINT.
+   *   SERVER_ERROR, NETWORK_ERROR, TIMEOUT, BAD_RESPONSE, NO_ENDPOINT or REDIRECT_REFUSED.
    */
   getAccessToken(): Promise<string> {
     const tokens = this.tokens;
@@ -157,7 +160,8 @@ export class Session {
    * token when the answer is 401. The caller reads the body (use `readResponse` from http.ts
    * so that a slow body maps to TIMEOUT).
    *
-   * @throws {@link AylaApiError} from {@link getAccessToken}, or NETWORK_ERROR / TIMEOUT.
+   * @throws {@link AylaApiError} from {@link getAccessToken}, or NETWORK_ERROR / TIMEOUT, or
+   *   REDIRECT_REFUSED for a 3xx answer (the token is never sent to the redirect's target).
    */
   async authorizedFetch(url: string, init: AuthorizedRequestInit = {}): Promise<Response> {
     const token = await this.getAccessToken();

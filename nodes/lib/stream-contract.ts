@@ -78,8 +78,8 @@ export type StreamNotice =
   | { code: 'SEQ_JUMP'; expected: number; received: number }
   /** The stream renumbered: the position followed the jump from `from` to `to`. */
   | { code: 'SEQ_RENUMBERED'; from: number; to: number }
-  /** A frame's LEN prefix disagreed with its length; the event was still usable. */
-  | { code: 'LEN_PREFIX_MISMATCH'; declared: number; bytes: number };
+  /** A frame's LEN prefix disagreed with its length; its payload was still usable (`docs/protocol.md` §5.2). */
+  | { code: 'LEN_PREFIX_MISMATCH'; declared: string; bytes: number };
 
 /** What a `'state'` listener receives. */
 export interface StateInfo {
@@ -97,25 +97,30 @@ export interface StateInfo {
 }
 
 /** Stable codes of connection-level failures. */
-export type StreamErrorCode =
+/** Stable codes of connection-level failures ({@link StreamError}). */
+export const STREAM_ERROR_CODES = [
   /** The upgrade was refused with HTTP 401: unknown, deleted or suspended stream key. */
-  | 'AUTH_REFUSED'
+  'AUTH_REFUSED',
   /** The upgrade was refused with another HTTP status. */
-  | 'UPGRADE_FAILED'
+  'UPGRADE_FAILED',
   /** The handshake did not complete within connectTimeoutMs. */
-  | 'CONNECT_TIMEOUT'
+  'CONNECT_TIMEOUT',
   /** The connection could not be made (refused, DNS, TLS…). */
-  | 'CONNECTION_ERROR'
+  'CONNECTION_ERROR',
   /** An open connection was closed or broke. */
-  | 'CONNECTION_LOST'
+  'CONNECTION_LOST',
   /** No frame for heartbeatTimeoutMs: the connection was presumed dead and terminated. */
-  | 'HEARTBEAT_TIMEOUT'
+  'HEARTBEAT_TIMEOUT',
   /** getStreamKey failed; `causeCode` holds the underlying error's code, if any. */
-  | 'KEY_ERROR'
+  'KEY_ERROR',
   /** Another client opened the same stream key and the server closed this socket (code 4000). */
-  | 'REPLACED'
+  'REPLACED',
   /** An 'event', 'gap' or 'invalid' listener threw; the stream goes on. */
-  | 'LISTENER_ERROR';
+  'LISTENER_ERROR',
+] as const;
+
+/** One of {@link STREAM_ERROR_CODES}. */
+export type StreamErrorCode = (typeof STREAM_ERROR_CODES)[number];
 
 /** A connection-level failure. Messages never contain the stream key. */
 export class StreamError extends CodedError<StreamErrorCode> {

@@ -1,5 +1,5 @@
 /**
- * The DSS subscription REST API (docs/protocol.md §4): create, list, show, delete, and
+ * The DSS subscription REST API (`docs/protocol.md` §4): create, list, show, delete, and
  * find-or-create by a deterministic name, so that a restarted flow reuses its subscription —
  * and with it the server's replay buffer — instead of piling up new ones.
  */
@@ -182,7 +182,8 @@ export class SubscriptionClient {
    * `batch_size` 1 (the only framing this package understands).
    *
    * @throws {@link AylaApiError} FORBIDDEN when no OEM access rule allows it, UNAUTHORIZED,
-   *   SERVER_ERROR, NETWORK_ERROR, TIMEOUT, BAD_RESPONSE, NO_ENDPOINT, or a session error.
+   *   SERVER_ERROR, NETWORK_ERROR, TIMEOUT, BAD_RESPONSE, NO_ENDPOINT, REDIRECT_REFUSED (a 3xx
+   *   answer: requests carrying a token are never redirected), or a session error.
    */
   async create(spec: SubscriptionSpec, name?: string): Promise<Subscription> {
     const n = normaliseSpec(spec);

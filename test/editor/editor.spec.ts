@@ -5,9 +5,13 @@
  * 1. the editor opens and the pre-deployed demo-like flow shows events in the debug sidebar;
  * 2. the account dialog offers only existing deployments, shows the resolved URLs, and Test
  *    connection reports success, then the reason of a failure (wrong password);
- * 3. a datapoint-in node dragged from the palette gets an account, an auto source and a DSN
- *    filter in its dialog (with a bad regex flagged, then removed), is wired by mouse to a debug
- *    node dragged in too, is deployed, and only the matching device's events reach its debug.
+ * 3. a datapoint-in node dragged from the palette opens on its OEM model with a hint (its default
+ *    scope * / * is refused by Ayla), gets an account, an auto source and a DSN filter in its
+ *    dialog (with a bad regex flagged, then removed), is wired by mouse to a debug node dragged
+ *    in too, is deployed, and only the matching device's events reach its debug.
+ *
+ * The editor's hardening (messages, imported examples, stored XSS) has its own files:
+ * hardening.spec.ts and test-connection-xss.spec.ts.
  *
  * Set AYLA_E2E_SCREENSHOTS=<dir> to keep screenshots of the dialogs; on a failure one is
  * always written to the OS temp directory and its path printed.
@@ -61,6 +65,7 @@ const IN_DIALOG_READY = '.red-ui-editableList:has(#ayla-dss-dsnFilter) .red-ui-e
 const TYPE_SPECIFIC_IDS = [
   'node-input-properties',
   'node-input-onlyChanges',
+  'node-input-initial',
   'ayla-dss-propertyFilter',
   'node-input-ack',
   'node-input-registration',
@@ -83,14 +88,14 @@ const DIALOG_CASES: Array<{ eventType: string; properties: Record<string, unknow
   {
     eventType: 'connectivity',
     properties: { statuses: ['Online', 'sleeping'] },
-    rows: ['ayla-dss-status-Online', 'ayla-dss-status-others'],
+    rows: ['ayla-dss-status-Online', 'ayla-dss-status-others', 'node-input-initial'],
     shows: { 'ayla-dss-status-Online': true, 'ayla-dss-status-Offline': false, 'ayla-dss-status-others': 'sleeping' },
   },
   {
     eventType: 'datapoint',
     properties: { properties: PROPERTY, propertyFilter: PROPERTY_RULES, onlyChanges: true },
-    rows: ['node-input-properties', 'node-input-onlyChanges', 'ayla-dss-propertyFilter'],
-    shows: { 'node-input-properties': PROPERTY, 'node-input-onlyChanges': true },
+    rows: ['node-input-properties', 'node-input-onlyChanges', 'ayla-dss-propertyFilter', 'node-input-initial'],
+    shows: { 'node-input-properties': PROPERTY, 'node-input-onlyChanges': true, 'node-input-initial': false },
   },
   {
     eventType: 'datapointack',
@@ -100,9 +105,9 @@ const DIALOG_CASES: Array<{ eventType: string; properties: Record<string, unknow
   },
   {
     eventType: 'location',
-    properties: {},
-    rows: [],
-    shows: {},
+    properties: { initial: true },
+    rows: ['node-input-initial'],
+    shows: { 'node-input-initial': true },
   },
   {
     eventType: 'registration',
@@ -263,11 +268,11 @@ describe('editor end to end: real Node-RED + headless Chromium + simulator', fun
     assert.equal(await page.locator('#node-config-input-deployment').inputValue(), 'field');
     assert.ok(!(await page.locator('#ayla-dss-test-result').isVisible()), 'a result of other settings is no longer shown');
     assert.ok(!(await page.locator('#node-config-input-streamUrl').isVisible()), 'a table region hides the custom URL fields');
-    await waitUntil(page, 'the resolved endpoints are shown', () => document.querySelectorAll('#ayla-dss-endpoints code').length === 3, undefined);
+    await waitUntil(page, 'the resolved endpoints are shown', () => document.querySelectorAll('#ayla-dss-endpoints code').length === 4, undefined);
     const shown = await page.locator('#ayla-dss-endpoints code').allInnerTexts();
     const expected = ENDPOINT_TABLE.eu?.field?.cloud;
     assert.ok(expected, 'the endpoint table has eu/field/cloud');
-    assert.deepEqual(shown, [expected.streamUrl, expected.apiUrl, expected.userUrl]);
+    assert.deepEqual(shown, [expected.streamUrl, expected.apiUrl, expected.userUrl, expected.deviceUrl]);
     await screenshot('account-eu', '.red-ui-tray');
 
     // Back to the simulator with a wrong password typed in: the reason is reported.
@@ -383,9 +388,15 @@ describe('editor end to end: real Node-RED + headless Chromium + simulator', fun
     const newIn = await dragFromPalette(page, 'ayla-datapoint-in', 'datapoint', { x: 240, y: 220 });
     await openNodeDialog(page, newIn, '#node-input-oemModel');
 
+    // A new node's scope is OEM model * and DSNs *, which Ayla refuses: the dialog says what to fill in.
+    const scopeHint = page.locator('.ayla-dss-field-hint');
+    assert.ok(await scopeHint.isVisible(), 'a new node shows the hint under its subscription fields');
+    await waitAtRest(page, '.red-ui-tray-footer', 'the dialog has stopped sliding in'); // Node-RED focuses a field as it slides in
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'node-input-oemModel', 'and the OEM model has the focus');
     await page.locator('#node-input-account').selectOption(ACCOUNT_ID);
     await page.locator('#node-input-source').selectOption('auto');
     await page.locator('#node-input-oemModel').fill(MODEL);
+    await scopeHint.waitFor({ state: 'hidden', timeout: 5_000 });
     assert.equal(await page.locator('#node-input-dsns').inputValue(), '*');
 
     const dsnList = page.locator('#ayla-dss-dsnFilter');

@@ -20,27 +20,27 @@ function endpointErrorOf(run: () => unknown): EndpointError {
   assert.fail('expected an EndpointError, nothing was thrown');
 }
 
-/** docs/protocol.md §2, typed out again so a typo in the table cannot hide behind itself. */
-const EXPECTED_ROWS: Array<[string, string, string, string, string | null, string | null]> = [
-  ['us', 'dev', 'cloud', 'wss://stream.aylanetworks.com/stream', 'https://stream.aylanetworks.com', 'https://user-dev.aylanetworks.com'],
-  ['us', 'dev', 'mobile', 'wss://mstream-dev.aylanetworks.com/stream', 'https://mdss-dev.aylanetworks.com', 'https://user-dev.aylanetworks.com'],
-  ['us', 'field', 'cloud', 'wss://stream-field.aylanetworks.com/stream', 'https://stream-field.aylanetworks.com', 'https://user-field.aylanetworks.com'],
-  ['us', 'field', 'mobile', 'wss://mstream-field.aylanetworks.com/stream', 'https://mdss-field.aylanetworks.com', 'https://user-field.aylanetworks.com'],
-  ['us', 'staging', 'cloud', 'wss://staging-dss.ayladev.com/stream', null, null],
-  ['us', 'staging', 'mobile', 'wss://staging-mstream.ayladev.com/stream', null, null],
-  ['eu', 'field', 'cloud', 'wss://stream-field-eu.aylanetworks.com/stream', 'https://stream-field-eu.aylanetworks.com', 'https://user-field-eu.aylanetworks.com'],
-  ['eu', 'field', 'mobile', 'wss://mstream-field-eu.aylanetworks.com/stream', 'https://mdss-field-eu.aylanetworks.com', 'https://user-field-eu.aylanetworks.com'],
-  ['cn', 'dev', 'cloud', 'wss://stream.ayla.com.cn/stream', 'https://stream.ayla.com.cn', 'https://user-dev.ayla.com.cn'],
-  ['cn', 'dev', 'mobile', 'wss://mstream.ayla.com.cn/stream', 'https://mdss-dev.ayla.com.cn', 'https://user-dev.ayla.com.cn'],
-  ['cn', 'field', 'cloud', 'wss://stream-field.ayla.com.cn/stream', 'https://stream-field.ayla.com.cn', 'https://user-field.ayla.com.cn'],
-  ['cn', 'field', 'mobile', 'wss://mstream-field.ayla.com.cn/stream', 'https://mdss-field.ayla.com.cn', 'https://user-field.ayla.com.cn'],
+/** docs/protocol.md §2 and §7.1, typed out again so a typo in the table cannot hide behind itself. */
+const EXPECTED_ROWS: Array<[string, string, string, string, string | null, string | null, string | null]> = [
+  ['us', 'dev', 'cloud', 'wss://stream.aylanetworks.com/stream', 'https://stream.aylanetworks.com', 'https://user-dev.aylanetworks.com', 'https://ads-dev.aylanetworks.com'],
+  ['us', 'dev', 'mobile', 'wss://mstream-dev.aylanetworks.com/stream', 'https://mdss-dev.aylanetworks.com', 'https://user-dev.aylanetworks.com', 'https://ads-dev.aylanetworks.com'],
+  ['us', 'field', 'cloud', 'wss://stream-field.aylanetworks.com/stream', 'https://stream-field.aylanetworks.com', 'https://user-field.aylanetworks.com', 'https://ads-field.aylanetworks.com'],
+  ['us', 'field', 'mobile', 'wss://mstream-field.aylanetworks.com/stream', 'https://mdss-field.aylanetworks.com', 'https://user-field.aylanetworks.com', 'https://ads-field.aylanetworks.com'],
+  ['us', 'staging', 'cloud', 'wss://staging-dss.ayladev.com/stream', null, null, null],
+  ['us', 'staging', 'mobile', 'wss://staging-mstream.ayladev.com/stream', null, null, null],
+  ['eu', 'field', 'cloud', 'wss://stream-field-eu.aylanetworks.com/stream', 'https://stream-field-eu.aylanetworks.com', 'https://user-field-eu.aylanetworks.com', 'https://ads-eu.aylanetworks.com'],
+  ['eu', 'field', 'mobile', 'wss://mstream-field-eu.aylanetworks.com/stream', 'https://mdss-field-eu.aylanetworks.com', 'https://user-field-eu.aylanetworks.com', 'https://ads-eu.aylanetworks.com'],
+  ['cn', 'dev', 'cloud', 'wss://stream.ayla.com.cn/stream', 'https://stream.ayla.com.cn', 'https://user-dev.ayla.com.cn', 'https://ads-dev.ayla.com.cn'],
+  ['cn', 'dev', 'mobile', 'wss://mstream.ayla.com.cn/stream', 'https://mdss-dev.ayla.com.cn', 'https://user-dev.ayla.com.cn', 'https://ads-dev.ayla.com.cn'],
+  ['cn', 'field', 'cloud', 'wss://stream-field.ayla.com.cn/stream', 'https://stream-field.ayla.com.cn', 'https://user-field.ayla.com.cn', 'https://ads-field.ayla.com.cn'],
+  ['cn', 'field', 'mobile', 'wss://mstream-field.ayla.com.cn/stream', 'https://mdss-field.ayla.com.cn', 'https://user-field.ayla.com.cn', 'https://ads-field.ayla.com.cn'],
 ];
 
 describe('endpoints', () => {
   describe('the docs/protocol.md §2 table', () => {
-    for (const [region, deployment, clientType, streamUrl, apiUrl, userUrl] of EXPECTED_ROWS) {
+    for (const [region, deployment, clientType, streamUrl, apiUrl, userUrl, deviceUrl] of EXPECTED_ROWS) {
       it(`${region} ${deployment} ${clientType}`, () => {
-        assert.deepEqual(resolveEndpoints({ region, deployment, clientType }), { streamUrl, apiUrl, userUrl });
+        assert.deepEqual(resolveEndpoints({ region, deployment, clientType }), { streamUrl, apiUrl, userUrl, deviceUrl });
       });
     }
 
@@ -52,6 +52,14 @@ describe('endpoints', () => {
         }
       }
       assert.deepEqual(rows.sort(), EXPECTED_ROWS.map(([r, d, c]) => `${r} ${d} ${c}`).sort());
+    });
+
+    it('takes a device-service URL that overrides the table\'s in any region (docs/protocol.md §7.1)', () => {
+      assert.equal(resolveEndpoints({ region: 'eu', deviceUrl: 'https://ads-field-eu.aylanetworks.com/' }).deviceUrl, 'https://ads-field-eu.aylanetworks.com');
+      assert.equal(resolveEndpoints({ region: 'eu', deviceUrl: '' }).deviceUrl, 'https://ads-eu.aylanetworks.com');
+      assert.equal(resolveEndpoints({ region: 'us', deployment: 'staging', deviceUrl: 'https://ads-oem.example.com' }).deviceUrl, 'https://ads-oem.example.com');
+      assert.equal(endpointErrorOf(() => resolveEndpoints({ region: 'us', deviceUrl: 'http://ads.example.com' })).code, 'INSECURE_URL');
+      assert.equal(resolveEndpoints({ region: 'us', deviceUrl: 'http://ads.example.com', allowInsecure: true }).deviceUrl, 'http://ads.example.com');
     });
 
     it('defaults to the field deployment and the cloud client', () => {
@@ -150,9 +158,17 @@ describe('endpoints', () => {
     ];
     for (const [name, custom, allowInsecure, expected] of accepted) {
       it(`accepts ${name}`, () => {
-        assert.deepEqual(resolveEndpoints({ region: 'custom', custom, allowInsecure }), expected);
+        assert.deepEqual(resolveEndpoints({ region: 'custom', custom, allowInsecure }), { ...expected, deviceUrl: null });
       });
     }
+
+    it('takes the device-service URL by the same rules, and has none without it', () => {
+      const custom = { streamUrl: 'ws://127.0.0.1:1880/stream' };
+      assert.equal(resolveEndpoints({ region: 'custom', custom, deviceUrl: 'http://127.0.0.1:1880/' }).deviceUrl, 'http://127.0.0.1:1880');
+      assert.equal(resolveEndpoints({ region: 'custom', custom, deviceUrl: ' ' }).deviceUrl, null);
+      assert.equal(endpointErrorOf(() => resolveEndpoints({ region: 'custom', custom, deviceUrl: 'http://ads.example.com' })).code, 'INSECURE_URL');
+      assert.equal(endpointErrorOf(() => resolveEndpoints({ region: 'custom', custom, deviceUrl: 'https://ads.example.com?x=1' })).code, 'BAD_URL');
+    });
 
     it('ignores deployment and client type', () => {
       const endpoints = resolveEndpoints({ region: 'custom', deployment: 'nonsense', clientType: 'x', custom: { streamUrl: 'wss://h/stream' } });

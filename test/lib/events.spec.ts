@@ -94,6 +94,85 @@ describe('events', () => {
     });
   });
 
+  describe('reasons: keyword, expected and detail', () => {
+    it('every rejection carries a keyword, what was expected and a short message', () => {
+      for (const { name, path, event, expectedType } of invalidEventCases()) {
+        const error = validationErrorOf(() => validateEvent(event, expectedType));
+        assert.ok(error.keyword !== '', `${name}: no keyword`);
+        assert.ok(error.expected !== '', `${name}: nothing expected`);
+        assert.ok(error.message.endsWith(`(${error.keyword})`), `${name}: ${error.message}`);
+        assert.ok(error.message.length <= 200, `${name}: ${error.message.length} characters`);
+        assert.deepEqual(error.params, { path, keyword: error.keyword, expected: error.expected, detail: error.detail }, name);
+        assert.ok(error.message.endsWith(`: ${error.detail}`), `${name}: ${error.message}`);
+      }
+    });
+
+    it('a field of the wrong type: "/metadata/dsn: must be string (type)"', () => {
+      const data = fixtureEvent('datapoint') as { metadata: Record<string, unknown> };
+      data.metadata.dsn = 42;
+      const error = validationErrorOf(() => validateEvent(data));
+      assert.equal(error.message, 'invalid event: /metadata/dsn: must be string (type)');
+      assert.deepEqual([error.path, error.keyword, error.expected, error.detail], ['/metadata/dsn', 'type', 'string', 'must be string (type)']);
+    });
+
+    it('a missing field names the property', () => {
+      const data = fixtureEvent('datapoint') as { metadata: Record<string, unknown> };
+      delete data.metadata.dsn;
+      const error = validationErrorOf(() => validateEvent(data));
+      assert.equal(error.message, "invalid event: /metadata/dsn: must have required property 'dsn' (required)");
+      assert.deepEqual([error.path, error.keyword, error.expected], ['/metadata/dsn', 'required', 'dsn']);
+    });
+
+    it('metadata that is not an object says so (it used to say nothing after the path)', () => {
+      const data = fixtureEvent('datapoint') as Record<string, unknown>;
+      data.metadata = 'x';
+      const error = validationErrorOf(() => validateEvent(data, 'datapoint'));
+      assert.equal(error.detail, 'must be object (type)');
+      assert.deepEqual(error.params, { path: '/metadata', keyword: 'type', expected: 'object', detail: 'must be object (type)' });
+    });
+
+    it('a nullable text field lists both types', () => {
+      const data = fixtureEvent('datapoint') as { metadata: Record<string, unknown> };
+      data.metadata.oem_model = 7;
+      const error = validationErrorOf(() => validateEvent(data));
+      assert.equal(error.message, 'invalid datapoint event: /metadata/oem_model: must be string or null (type)');
+    });
+
+    it('an empty string gives the minimum length', () => {
+      const data = fixtureEvent('connectivity') as { connection: Record<string, unknown> };
+      data.connection.status = '';
+      const error = validationErrorOf(() => validateEvent(data));
+      assert.equal(error.keyword, 'minLength');
+      assert.equal(error.expected, 'at least 1 character');
+      assert.equal(error.message, 'invalid connectivity event: /connection/status: must NOT have fewer than 1 characters (minLength)');
+    });
+
+    it('alternatives (anyOf) and lists (enum) give the allowed values', () => {
+      const registration = fixtureEvent('registration') as { registration_event: Record<string, unknown> };
+      registration.registration_event.registered = 'maybe';
+      const anyOf = validationErrorOf(() => validateEvent(registration));
+      assert.equal(anyOf.keyword, 'anyOf');
+      assert.match(anyOf.expected, /true, false, 0, 1/);
+      const unknownType = fixtureEvent('connectivity') as { metadata: Record<string, unknown> };
+      unknownType.metadata.event_type = 'temperature';
+      const enumError = validationErrorOf(() => validateEvent(unknownType));
+      assert.equal(enumError.keyword, 'enum');
+      assert.equal(enumError.expected, 'connectivity, datapoint, datapointack, location, registration');
+      assert.ok(!enumError.message.includes('temperature'), 'the input is not echoed');
+    });
+
+    it('an event of another type than the stream carries names the expected one', () => {
+      const error = validationErrorOf(() => validateEvent(fixtureEvent('location'), 'connectivity'));
+      assert.deepEqual([error.keyword, error.expected], ['const', 'connectivity']);
+    });
+
+    it('a hand-made error (the stream client’s) still has a detail', () => {
+      const error = new EventValidationError('invalid event: /seq is not a usable integer', '/seq');
+      assert.equal(error.detail, 'is not a usable integer');
+      assert.deepEqual(error.params, { path: '/seq', keyword: '', expected: '', detail: 'is not a usable integer' });
+    });
+  });
+
   describe('datapointBody', () => {
     it('reads the documented datapoint key', () => {
       const event = validateEvent(fixtureEvent('datapointack')) as DatapointAckEvent;

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { validateEvent } from '../../nodes/lib/events';
 import {
   buildFilter,
@@ -6,6 +8,7 @@ import {
   createChangeTracker,
   FilterConfigError,
   MAX_PATTERN_CHARS,
+  type FilterConfigErrorCode,
   MAX_REGEX_SUBJECT_CHARS,
   type FilterConfig,
   type MatchMode,
@@ -223,7 +226,7 @@ describe('filters', () => {
   });
 
   describe('configuration errors', () => {
-    const cases: Array<[string, unknown, 'INVALID_REGEX' | 'INVALID_RULE', string, RegExp]> = [
+    const cases: Array<[string, unknown, FilterConfigErrorCode, string, RegExp]> = [
       ['an unterminated group', { dsns: [rule('regex', 'AC(000')] }, 'INVALID_REGEX', 'dsns', /^DSN filter, rule 1: regular expression "AC\(000" is invalid: /],
       ['a bad character class', { properties: [rule('exact', 'ok'), rule('regex', '[z-a]')] }, 'INVALID_REGEX', 'properties', /^property filter, rule 2: regular expression "\[z-a\]" is invalid/],
       ['a dangling quantifier', { oemModels: [rule('regex', '*abc')] }, 'INVALID_REGEX', 'oemModels', /^OEM model filter, rule 1: regular expression "\*abc"/],
@@ -263,6 +266,73 @@ describe('filters', () => {
       assert.ok(error.message.length < 160, error.message);
       assert.match(error.message, /is invalid: Unterminated group$/);
     });
+  });
+
+  describe('regular expressions that could block the event loop are refused (UNSAFE_REGEX)', () => {
+    const unsafe: Array<[string, string]> = [
+      ['nested repetition (286 ms on a 27-character name, doubling per character)', '^([a-z_]+)*$'],
+      ['nested repetition, classic', '^(a+)+$'],
+      ['nested repetition of a class', '(\\w+\\s?)*'],
+      // Harmless in fact (the literal AC separates the repetitions): a known false positive of safe-regex2.
+      ['repetition of a group with a repetition inside', '^(AC\\d+)+$'],
+      ['more than 25 repetitions', 'a*'.repeat(26)],
+      ['repeated overlapping alternation', '(a|aa)+$'],
+      ['repeated alternation, counted', '^(x|xy){10,}$'],
+      ['repeated alternation, fixed count', '^(a|ab){20}c$'],
+      ['alternation nested in a repeated group', '^((a|ab)c?)*$'],
+    ];
+    for (const [name, pattern] of unsafe) {
+      it(`${name}: ${JSON.stringify(pattern)}`, () => {
+        const error = configErrorOf(() => buildFilter({ properties: [rule('exact', 'ok'), rule('regex', pattern)] }));
+        assert.equal(error.code, 'UNSAFE_REGEX');
+        assert.equal(error.field, 'properties');
+        assert.equal(error.index, 1);
+        assert.match(error.message, /^property filter, rule 2: regular expression ".*" is refused: /);
+        assert.ok(error.message.length <= 250, `${error.message.length} characters`);
+        assert.deepEqual(error.params, { field: 'properties', detail: error.message, index: 1 });
+        assert.match(checkPatternRule(rule('regex', pattern)) ?? '', /is refused: /);
+      });
+    }
+
+    const accepted = [
+      '^AC000W\\d+$',
+      '^(temp|humidity)_\\w+$',
+      '.*',
+      '^AC0{3}W\\d+$',
+      '^(AC|VR)',
+      '^(power_w|pm25|outlet\\d)$',
+      '^AC000W00560612[0-9]$',
+      '^[\\w.-]+$',
+      '^(?!tmp_).*',
+      '(?:ab)+c',
+      '[(|)]+',
+      '\\(a\\|b\\)+',
+      '^(?<model>[a-z]+)-\\d+$',
+      'a'.repeat(MAX_PATTERN_CHARS),
+    ];
+    for (const pattern of accepted) {
+      it(`accepts the common pattern ${JSON.stringify(pattern.slice(0, 40))}`, () => {
+        assert.equal(checkPatternRule(rule('regex', pattern)), null);
+        assert.doesNotThrow(() => buildFilter({ dsns: [rule('regex', pattern)] }));
+      });
+    }
+
+    it('a syntax error is still INVALID_REGEX, not UNSAFE_REGEX', () => {
+      assert.equal(configErrorOf(() => buildFilter({ dsns: [rule('regex', '(a+)+(')] })).code, 'INVALID_REGEX');
+    });
+
+    it('wildcards never need the check: nested stars are literal work', () => {
+      assert.doesNotThrow(() => buildFilter({ dsns: [rule('wildcard', '(a+)+*')] }));
+    });
+  });
+
+  it('filters.ts and pattern-rules.ts import nothing the editor bundle cannot load (no Node built-ins, no ajv)', () => {
+    const importsOf = (file: string) =>
+      [...readFileSync(join(__dirname, '../../nodes/lib', file), 'utf8').matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)]
+        .map((match) => `${match[1] ? 'type ' : ''}${match[2]}`)
+        .sort();
+    assert.deepEqual(importsOf('filters.ts'), ['./pattern-rules', 'type ./normalise']);
+    assert.deepEqual(importsOf('pattern-rules.ts'), ['./errors', 'safe-regex2']);
   });
 
   describe('checkPatternRule', () => {

@@ -1,8 +1,9 @@
 /**
  * FlowController decisions with scripted delay readings and a fake clock, the timer wiring with
- * a fake delay source, and the real event-loop delay source (lightly: a few ms of blocking).
+ * a fake delay source on fake timers, and the real event-loop delay source (lightly: a few ms of blocking).
  */
 import { strict as assert } from 'node:assert';
+import FakeTimers from '@sinonjs/fake-timers';
 import { FlowController, eventLoopDelaySource, type DelaySource, type FlowControllerOptions, type Pausable, type ResumeReason } from '../../nodes/lib/flow-control';
 import { delay } from '../support/wait-for';
 
@@ -122,40 +123,48 @@ describe('FlowController', () => {
     assert.equal(b.controller.paused, false);
   });
 
-  it('start() reads the delay source every sampleIntervalMs; stop() closes the source and the timer', async () => {
-    const readings = [0, 0, 300, 300, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    let reads = 0;
-    let closed = 0;
-    const source: DelaySource = {
-      read: () => readings[Math.min(reads++, readings.length - 1)],
-      close: () => {
-        closed++;
-      },
-    };
-    const events: string[] = [];
-    const controller = new FlowController({
-      sampleIntervalMs: 5,
-      resumeAfterMs: 10,
-      createDelaySource: () => source,
-      onPause: () => events.push('pause'),
-      onResume: ({ reason }) => events.push(`resume:${reason}`),
-    });
-    const target = recordingTarget();
-    controller.attach(target);
-    controller.start();
-    controller.start(); // idempotent: one timer, one source
-    const deadline = Date.now() + 2000;
-    while (reads < readings.length) {
-      assert.ok(Date.now() < deadline, 'the source was not read on schedule');
-      await delay(5);
+  it('start() reads the delay source every sampleIntervalMs; stop() closes the source and the timer', () => {
+    const clock = FakeTimers.install({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const readings = [0, 0, 300, 300, 0, 0, 0, 0];
+      const readAt: number[] = [];
+      let closed = 0;
+      const source: DelaySource = {
+        read: () => {
+          readAt.push(Date.now());
+          return readings[Math.min(readAt.length - 1, readings.length - 1)];
+        },
+        close: () => {
+          closed++;
+        },
+      };
+      const events: string[] = [];
+      const controller = new FlowController({
+        sampleIntervalMs: 5,
+        resumeAfterMs: 10,
+        createDelaySource: () => source,
+        onPause: () => events.push(`pause at ${Date.now()}`),
+        onResume: ({ reason }) => events.push(`resume:${reason} at ${Date.now()}`),
+      });
+      const target = recordingTarget();
+      controller.attach(target);
+      controller.start();
+      controller.start(); // idempotent: one timer, one source
+      clock.tick(4);
+      assert.deepEqual(readAt, [], 'no reading before the first interval');
+      clock.tick(36);
+      assert.deepEqual(readAt, [5, 10, 15, 20, 25, 30, 35, 40], 'one reading every 5 ms');
+      // 300 at 15 ms pauses; calm from 25 ms, and 10 ms of calm at 35 ms resumes.
+      assert.deepEqual(events, ['pause at 15', 'resume:calm at 35']);
+      assert.deepEqual(target.calls, ['pause', 'resume']);
+      controller.stop();
+      clock.tick(100);
+      assert.equal(readAt.length, 8, 'no reading after stop()');
+      assert.equal(closed, 1);
+      assert.equal(clock.countTimers(), 0, 'stop() cleared the interval');
+    } finally {
+      clock.uninstall();
     }
-    controller.stop();
-    const readsAtStop = reads;
-    await delay(30);
-    assert.equal(reads, readsAtStop, 'no reading after stop()');
-    assert.equal(closed, 1);
-    assert.deepEqual(events, ['pause', 'resume:calm']);
-    assert.deepEqual(target.calls, ['pause', 'resume']);
   });
 });
 

@@ -8,7 +8,9 @@ import {
   MAX_FRAME_BYTES,
   parseFrame,
   type FrameErrorCode,
+  type LengthMismatch,
 } from '../../nodes/lib/frames';
+import { CodedError } from '../../nodes/lib/errors';
 import { EXAMPLE_TYPES, fixtureText } from '../fixtures/events';
 
 /** Catches the FrameError a call must throw (fails the test when nothing or something else is thrown). */
@@ -64,7 +66,8 @@ describe('frames', () => {
     });
 
     // '{"v":"é"}' is 9 characters and 10 UTF-8 bytes; '{"v":"😀"}' is 9 code points,
-    // 10 UTF-16 units and 12 bytes. Bytes are the rule, character counts are tolerated.
+    // 10 UTF-16 units and 12 bytes. Bytes are the rule, character counts are tolerated, and
+    // any other LEN is advisory: the JSON is delivered and the disagreement reported.
     const lengthCases: Array<[string, number, boolean]> = [
       ['{"v":"é"}', 10, true],
       ['{"v":"é"}', 9, true],
@@ -79,15 +82,21 @@ describe('frames', () => {
       ['{"v":"日本"}', 10, true],
       ['{"v":"日本"}', 12, false],
     ];
-    for (const [json, declared, accepted] of lengthCases) {
-      it(`LEN ${declared} for ${json} is ${accepted ? 'accepted' : 'a LENGTH_MISMATCH'}`, () => {
-        const frame = `${declared}|${json}`;
-        if (accepted) {
-          const parsed = parseFrame(frame);
-          assert.equal(parsed.kind, 'event');
-          if (parsed.kind === 'event') assert.deepEqual(parsed.data, JSON.parse(json));
+    for (const [json, declared, agrees] of lengthCases) {
+      it(`LEN ${declared} for ${json} is ${agrees ? 'accepted as it is' : 'delivered with a lengthMismatch'}`, () => {
+        const parsed = parseFrame(`${declared}|${json}`);
+        assert.equal(parsed.kind, 'event');
+        if (parsed.kind !== 'event') return;
+        assert.deepEqual(parsed.data, JSON.parse(json));
+        if (agrees) {
+          assert.equal('lengthMismatch' in parsed, false);
         } else {
-          assert.equal(frameErrorOf(() => parseFrame(frame)).code, 'LENGTH_MISMATCH');
+          assert.deepEqual(parsed.lengthMismatch, {
+            declared,
+            declaredText: String(declared),
+            bytes: Buffer.byteLength(json, 'utf8'),
+            chars: [...json].length,
+          } satisfies LengthMismatch);
         }
       });
     }
@@ -98,8 +107,7 @@ describe('frames', () => {
     });
 
     it('keeps whitespace that LEN counts as part of the JSON text', () => {
-      const frame = parseFrame('3|{} ');
-      assert.equal(frame.kind, 'event');
+      assert.deepEqual(parseFrame('3|{} '), { kind: 'event', json: '{} ', data: {} });
     });
 
     it('encodeFrame counts UTF-8 bytes', () => {
@@ -108,34 +116,74 @@ describe('frames', () => {
     });
   });
 
+  describe('LEN is advisory (docs/protocol.md §5)', () => {
+    it('delivers a §6 event whose LEN matches neither length, and says by how much', () => {
+      const json = fixtureText('datapoint');
+      const parsed = parseFrame(`5|${json}`);
+      assert.equal(parsed.kind, 'event');
+      if (parsed.kind !== 'event') return;
+      assert.equal(parsed.json, json);
+      assert.deepEqual(parsed.data, JSON.parse(json));
+      assert.deepEqual(parsed.lengthMismatch, { declared: 5, declaredText: '5', bytes: json.length, chars: json.length });
+    });
+
+    it('delivers JSON behind a LEN that is not a decimal number (declared: null)', () => {
+      const cases: Array<[string, string]> = [
+        ['', '|{"seq":"1"}'],
+        ['abc', 'abc|{"seq":"1"}'],
+        [' 11 ', ' 11 |{"seq":"1"}'],
+        ['-11', '-11|{"seq":"1"}'],
+        ['99999999999', '99999999999|{"seq":"1"}'],
+      ];
+      for (const [declaredText, frame] of cases) {
+        const parsed = parseFrame(frame);
+        assert.equal(parsed.kind, 'event', frame);
+        if (parsed.kind !== 'event') continue;
+        assert.deepEqual(parsed.data, { seq: '1' });
+        assert.deepEqual(parsed.lengthMismatch, { declared: null, declaredText, bytes: 11, chars: 11 }, frame);
+      }
+    });
+
+    it('quotes only an excerpt of a long LEN', () => {
+      const parsed = parseFrame(`${'x'.repeat(500)}|{}`);
+      assert.equal(parsed.kind, 'event');
+      if (parsed.kind === 'event') assert.equal(parsed.lengthMismatch?.declaredText, `${'x'.repeat(40)}…`);
+    });
+
+    it('answers a heartbeat or keep-alive whatever its LEN says', () => {
+      assert.deepEqual(parseFrame('2|Z'), { kind: 'heartbeat', lengthMismatch: { declared: 2, declaredText: '2', bytes: 1, chars: 1 } });
+      assert.deepEqual(parseFrame('0|X'), { kind: 'keepalive', lengthMismatch: { declared: 0, declaredText: '0', bytes: 1, chars: 1 } });
+      assert.deepEqual(parseFrame('|Z'), { kind: 'heartbeat', lengthMismatch: { declared: null, declaredText: '', bytes: 1, chars: 1 } });
+    });
+
+    it('keeps whitespace around the JSON and reports that LEN did not count it', () => {
+      const parsed = parseFrame('2|{} ');
+      assert.equal(parsed.kind, 'event');
+      if (parsed.kind === 'event') assert.deepEqual(parsed.lengthMismatch, { declared: 2, declaredText: '2', bytes: 3, chars: 3 });
+    });
+  });
+
   describe('malformed frames', () => {
+    // Errors only where the frame is unusable whatever LEN says (see the frames.ts module comment).
     const cases: Array<[string, string, FrameErrorCode]> = [
       ['empty frame', '', 'EMPTY_FRAME'],
       ['separator and LEN, no payload', '0|', 'EMPTY_FRAME'],
       ['LEN 1 and no payload', '1|', 'EMPTY_FRAME'],
       ['bare heartbeat letter', 'Z', 'NO_SEPARATOR'],
       ['JSON without a frame header', '{"seq":"1"}', 'NO_SEPARATOR'],
-      ['empty LEN', '|Z', 'BAD_LENGTH'],
-      ['space before LEN', ' 1|Z', 'BAD_LENGTH'],
-      ['space after LEN', '1 |Z', 'BAD_LENGTH'],
-      ['negative LEN', '-1|Z', 'BAD_LENGTH'],
-      ['signed LEN', '+1|Z', 'BAD_LENGTH'],
-      ['decimal LEN', '1.0|Z', 'BAD_LENGTH'],
-      ['hex LEN', '0x1|Z', 'BAD_LENGTH'],
-      ['letters as LEN', 'abc|{}', 'BAD_LENGTH'],
-      ['non-ASCII digits as LEN', '١|Z', 'BAD_LENGTH'],
-      ['LEN with 11 digits', '99999999999|{}', 'BAD_LENGTH'],
-      ['huge LEN with 10 digits', '9999999999|{}', 'LENGTH_MISMATCH'],
-      ['heartbeat with LEN 2', '2|Z', 'LENGTH_MISMATCH'],
-      ['heartbeat with LEN 0', '0|Z', 'LENGTH_MISMATCH'],
+      ['only a separator', '|', 'BAD_LENGTH'],
+      ['letters as LEN, then no JSON', 'abc|{oops', 'BAD_LENGTH'],
+      ['space before LEN, then a doubled letter', ' 1|ZZ', 'BAD_LENGTH'],
+      ['non-ASCII digits as LEN, then no JSON', '١|Y', 'BAD_LENGTH'],
+      ['LEN with 11 digits, then no JSON', '99999999999|{', 'BAD_LENGTH'],
+      ['huge LEN, truncated JSON', '9999999999|{"a":', 'LENGTH_MISMATCH'],
       ['doubled heartbeat letter', '1|ZZ', 'LENGTH_MISMATCH'],
       ['heartbeat with a trailing newline', '1|Z\n', 'LENGTH_MISMATCH'],
       ['heartbeat with a trailing space', '1|Z ', 'LENGTH_MISMATCH'],
       ['unknown one-letter frame', '1|Y', 'BAD_JSON'],
       ['doubled letter with matching LEN', '2|ZZ', 'BAD_JSON'],
       ['truncated JSON with matching LEN', '5|{"a":', 'BAD_JSON'],
-      ['LEN shorter than the JSON', '5|{"seq":"1"}', 'LENGTH_MISMATCH'],
-      ['LEN longer than the JSON', '50|{"seq":"1"}', 'LENGTH_MISMATCH'],
+      ['truncated JSON, LEN of the whole', '12|{"seq":"1"', 'LENGTH_MISMATCH'],
       ['two frames glued together', '2|{}2|{}', 'LENGTH_MISMATCH'],
       ['single quotes are not JSON', "9|{'seq':1}", 'BAD_JSON'],
     ];
@@ -148,6 +196,12 @@ describe('frames', () => {
         assert.ok(error.excerpt.length <= 41, `excerpt too long: ${error.excerpt.length}`);
       });
     }
+
+    it('FrameError is a CodedError whose params carry the excerpt', () => {
+      const error = frameErrorOf(() => parseFrame('no separator'));
+      assert.ok(error instanceof CodedError);
+      assert.deepEqual(error.params, { excerpt: 'no separator' });
+    });
 
     it('refuses a frame above the default limit before parsing it', () => {
       const json = JSON.stringify({ seq: '1', pad: 'x'.repeat(MAX_FRAME_BYTES) });
@@ -167,7 +221,7 @@ describe('frames', () => {
   describe('excerpts', () => {
     it('quote at most 40 characters of a long bad frame', () => {
       const secretTail = 'TAIL-THAT-MUST-NOT-APPEAR';
-      const frame = `12|${'{"a":'.repeat(100)}${secretTail}`;
+      const frame = `12|${'{"a":'.repeat(100)}${secretTail}`; // not JSON, and LEN disagrees
       const error = frameErrorOf(() => parseFrame(frame));
       assert.equal(error.code, 'LENGTH_MISMATCH');
       assert.equal(error.excerpt, `${frame.slice(0, 40)}…`);

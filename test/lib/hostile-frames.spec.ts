@@ -5,13 +5,14 @@
 import { strict as assert } from 'node:assert';
 import { FrameError, parseFrame } from '../../nodes/lib/frames';
 import { EventValidationError, validateEvent } from '../../nodes/lib/events';
-import { normaliseEvent, payloadOf, type NormalisedDatapoint } from '../../nodes/lib/normalise';
+import { normaliseEvent, type NormalisedDatapoint } from '../../nodes/lib/normalise';
+import { payloadOf } from '../../nodes/lib/messages';
 import { HOSTILE_CASES, HOSTILE_DSN, datapointEvent, framed } from '../fixtures/hostile-frames';
 
 type Outcome =
   | { kind: 'frame-error'; error: FrameError }
   | { kind: 'invalid-event'; error: EventValidationError }
-  | { kind: 'delivered'; normalised: NormalisedDatapoint };
+  | { kind: 'delivered'; normalised: NormalisedDatapoint; lengthMismatch: boolean };
 
 function runPipeline(text: string): Outcome {
   let frame;
@@ -27,7 +28,7 @@ function runPipeline(text: string): Outcome {
     const event = validateEvent(frame.data, 'datapoint');
     const normalised = normaliseEvent(event) as NormalisedDatapoint;
     payloadOf(normalised);
-    return { kind: 'delivered', normalised };
+    return { kind: 'delivered', normalised, lengthMismatch: frame.lengthMismatch !== undefined };
   } catch (error) {
     assert.ok(error instanceof EventValidationError, `unexpected ${String(error)}`);
     return { kind: 'invalid-event', error };
@@ -64,6 +65,7 @@ describe('hostile frame corpus (pure pipeline)', () => {
           assert.equal(outcome.normalised.seq, seq);
           assert.equal(outcome.normalised.dsn, HOSTILE_DSN);
           assert.equal(outcome.normalised.valueError !== undefined, expect.valueFlagged === true);
+          assert.equal(outcome.lengthMismatch, expect.lengthMismatch === true, 'lengthMismatch as documented');
           assert.notEqual(outcome.normalised.value, undefined, 'a value is never dropped');
         }
       }

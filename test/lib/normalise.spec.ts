@@ -1,16 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { validateEvent, type AylaEvent } from '../../nodes/lib/events';
-import {
-  convertValue,
-  normaliseEvent,
-  payloadOf,
-  topicOf,
-  type NormalisedConnectivity,
-  type NormalisedDatapoint,
-  type NormalisedDatapointAck,
-  type NormalisedLocation,
-  type NormalisedRegistration,
-} from '../../nodes/lib/normalise';
+import { convertValue, MAX_VALUE_DEPTH, normaliseEvent, type NormalisedConnectivity, type NormalisedDatapoint, type NormalisedDatapointAck, type NormalisedLocation, type NormalisedRegistration } from '../../nodes/lib/normalise';
+import { payloadOf, topicOf } from '../../nodes/lib/messages';
+import { depthOf, innermost, nestedArrays, nestedObjects } from '../fixtures/deep-json';
 import { fixtureEvent, oddityNames } from '../fixtures/events';
 
 function load(name: string): AylaEvent {
@@ -291,6 +283,50 @@ describe('normalise', () => {
     });
   });
 
+  describe('deeply nested values (never a RangeError)', () => {
+    for (const baseType of ['string', 'boolean', 'integer', 'decimal', 'file', null, 'something-new']) {
+      it(`${String(baseType)}: a value 10,000 arrays deep is flagged and kept in rawValue`, () => {
+        const n = normaliseEvent(datapointWith(baseType, nestedArrays(10_000))) as NormalisedDatapoint;
+        assert.equal(n.value, null);
+        assert.match(n.valueError ?? '', new RegExp(`nested deeper than ${MAX_VALUE_DEPTH} levels`));
+        assert.equal(depthOf(n.rawValue), 10_000);
+        assert.equal(payloadOf(n), null);
+      });
+    }
+
+    it('convertValue flags it too, without converting', () => {
+      const converted = convertValue(nestedArrays(MAX_VALUE_DEPTH + 1), 'string');
+      assert.equal(converted.value, null);
+      assert.match(converted.error ?? '', /nested deeper than/);
+    });
+
+    it(`a value exactly ${MAX_VALUE_DEPTH} levels deep is still rendered as JSON text`, () => {
+      const converted = convertValue(nestedArrays(MAX_VALUE_DEPTH), 'string');
+      assert.equal(converted.value, `${'['.repeat(MAX_VALUE_DEPTH)}1${']'.repeat(MAX_VALUE_DEPTH)}`);
+      assert.match(converted.error ?? '', /is not a string/);
+    });
+
+    it('a deep datapointack ack_message and body metadata are copied whole and independent', () => {
+      const data = fixtureEvent('datapointack') as { datapoint: Record<string, unknown> };
+      data.datapoint.ack_message = nestedArrays(10_000);
+      data.datapoint.metadata = nestedObjects(10_000);
+      const event = validateEvent(data);
+      const n = normaliseEvent(event) as NormalisedDatapointAck;
+      assert.equal(depthOf(n.ackMessage), 10_000);
+      assert.equal(depthOf(n.metadata), 10_001);
+      innermost(n.metadata).leaf = 'changed';
+      assert.equal(innermost(data.datapoint.metadata as Record<string, unknown>).leaf, true, 'copied to the last level, not shared');
+    });
+
+    it('a deep coordinate of a location event that bypassed validation is flagged', () => {
+      const data = fixtureEvent('location') as { location_event: Record<string, unknown> };
+      data.location_event.lat = nestedArrays(10_000);
+      const n = normaliseEvent(data as unknown as AylaEvent) as NormalisedLocation;
+      assert.ok(Number.isNaN(n.lat));
+      assert.match(n.valueError ?? '', /lat a value nested deeper than/);
+    });
+  });
+
   describe('datapointack outcome', () => {
     for (const [status, success, expectedStatus] of [
       [200, true, 200],
@@ -415,12 +451,11 @@ describe('normalise', () => {
     });
 
     it('deeply nested metadata is copied without running out of stack', () => {
-      let deep: Record<string, unknown> = { leaf: true };
-      for (let i = 0; i < 10_000; i++) deep = { next: deep };
       const data = fixtureEvent('datapoint') as { datapoint: Record<string, unknown> };
-      data.datapoint.metadata = deep;
+      data.datapoint.metadata = nestedObjects(10_000);
       const n = normaliseEvent(validateEvent(data)) as NormalisedDatapoint;
-      assert.ok(typeof n.metadata.next === 'object');
+      assert.equal(depthOf(n.metadata), 10_001);
+      assert.equal(n.valueError, undefined, 'deep metadata is not a value problem');
     });
   });
 

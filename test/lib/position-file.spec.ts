@@ -6,29 +6,112 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import FakeTimers from '@sinonjs/fake-timers';
 import { PositionFile } from '../../nodes/lib/position-file';
-import { delay } from '../support/wait-for';
 
 async function readJson(file: string): Promise<unknown> {
   return JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
 }
 
-/** Counts renames onto the data file (one per completed write) until restore(). */
-function watchRenames(): { readonly count: number; restore(): void } {
-  const realRename = fs.rename;
-  let count = 0;
-  fs.rename = ((...args: Parameters<typeof fs.rename>) => {
-    count++;
-    return realRename(...args);
+/** One write of the store as the disk saw it: its temporary file opened, filled, renamed. */
+interface DiskWrite {
+  /** Fake-clock ms when the temporary file was opened. */
+  startedAt: number;
+  /** Fake-clock ms when the rename onto the data file succeeded; null until then (or when it failed). */
+  renamedAt: number | null;
+  /** What was written into the temporary file. */
+  text: string | null;
+}
+
+/** The store's file operations, watched: every write, how many overlapped, and whether any real I/O is in flight. */
+interface Disk {
+  readonly writes: DiskWrite[];
+  /** The most writes that were in flight at the same time. */
+  readonly maxConcurrentWrites: number;
+  /** Resolves once no real file operation is in flight (the store is waiting for a timer or for nothing). */
+  idle(): Promise<void>;
+  restore(): void;
+}
+
+/** Real I/O may take this long to settle before {@link Disk.idle} gives up (a safety bound, ms). */
+const IDLE_LIMIT_MS = 5000;
+
+/**
+ * Watches the store's file operations (the functions of `fs.promises` it calls, and the handles
+ * `open` returns). With `renameDelayMs`, every rename first waits that long on the (fake) clock:
+ * a slow disk, so changes keep coming while a write is in flight.
+ */
+function watchDisk(options: { renameDelayMs?: number } = {}): Disk {
+  const real = { mkdir: fs.mkdir, open: fs.open, rename: fs.rename, rm: fs.rm };
+  const writes: DiskWrite[] = [];
+  const byTemporary = new Map<string, DiskWrite>();
+  let busy = 0;
+  let concurrent = 0;
+  let maxConcurrentWrites = 0;
+  /** Runs one real file operation, counted while in flight. */
+  const counted = async <T>(operation: () => Promise<T>): Promise<T> => {
+    busy++;
+    try {
+      return await operation();
+    } finally {
+      busy--;
+    }
+  };
+  fs.mkdir = ((...args: Parameters<typeof fs.mkdir>) => counted(() => real.mkdir(...args))) as typeof fs.mkdir;
+  fs.rm = ((...args: Parameters<typeof fs.rm>) => counted(() => real.rm(...args))) as typeof fs.rm;
+  fs.open = (async (...args: Parameters<typeof fs.open>) => {
+    const name = String(args[0]);
+    const handle = await counted(() => real.open(...args));
+    if (name.endsWith('.tmp')) {
+      const write: DiskWrite = { startedAt: Date.now(), renamedAt: null, text: null };
+      writes.push(write);
+      byTemporary.set(name, write);
+      concurrent++;
+      maxConcurrentWrites = Math.max(maxConcurrentWrites, concurrent);
+      const writeFile = handle.writeFile.bind(handle);
+      handle.writeFile = ((data: string, ...rest: unknown[]) => {
+        write.text = String(data);
+        return counted(() => (writeFile as (...all: unknown[]) => Promise<void>)(data, ...rest));
+      }) as typeof handle.writeFile;
+    }
+    const sync = handle.sync.bind(handle);
+    const close = handle.close.bind(handle);
+    handle.sync = () => counted(sync);
+    handle.close = () => counted(close);
+    return handle;
+  }) as typeof fs.open;
+  fs.rename = (async (...args: Parameters<typeof fs.rename>) => {
+    const write = byTemporary.get(String(args[0]));
+    try {
+      if (options.renameDelayMs) await new Promise((resolve) => setTimeout(resolve, options.renameDelayMs));
+      await counted(() => real.rename(...args));
+      if (write) write.renamedAt = Date.now();
+    } finally {
+      if (write) concurrent--;
+    }
   }) as typeof fs.rename;
   return {
-    get count() {
-      return count;
+    writes,
+    get maxConcurrentWrites() {
+      return maxConcurrentWrites;
+    },
+    async idle() {
+      const limit = performance.now() + IDLE_LIMIT_MS;
+      do {
+        // setImmediate is real: it runs after the I/O callbacks and their promise continuations.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (performance.now() > limit) throw new Error(`file operations still in flight after ${IDLE_LIMIT_MS} ms`);
+      } while (busy > 0);
     },
     restore() {
-      fs.rename = realRename;
+      Object.assign(fs, real);
     },
   };
+}
+
+/** The seq of key `k` in a written file text. */
+function seqOf(text: string | null): number | null {
+  return text === null ? null : ((JSON.parse(text) as { positions: { k?: { seq?: number } } }).positions.k?.seq ?? null);
 }
 
 describe('PositionFile', () => {
@@ -82,72 +165,6 @@ describe('PositionFile', () => {
     const second = open();
     await second.load();
     assert.equal(second.get('node-red-ayla-dss-datapoint-1a2b')?.seq ?? null, 1234);
-  });
-
-  it('writes at most once per throttleMs, in the background, and the latest values win', async () => {
-    const store = open({ throttleMs: 150 });
-    await store.load();
-    const writes = watchRenames();
-    try {
-      const started = Date.now();
-      for (let seq = 0; seq <= 20; seq++) {
-        store.set('k', { seq: seq });
-        await delay(5);
-      }
-      // No flush: the throttled write happens by itself, with the latest value.
-      const deadline = Date.now() + 2000;
-      while ((await readJson(file).catch(() => null) as { positions: { k: { seq: number } } } | null)?.positions.k.seq !== 20) {
-        assert.ok(Date.now() < deadline, 'throttled write did not happen');
-        await delay(20);
-      }
-      const elapsed = Date.now() - started;
-      assert.ok(writes.count >= 1);
-      assert.ok(writes.count <= Math.floor(elapsed / 150) + 1, `${writes.count} writes in ${elapsed} ms: more than one per 150 ms`);
-    } finally {
-      writes.restore();
-    }
-  });
-
-  it('counts writes: many changes under a short throttle give few writes, never two at once', async () => {
-    const store = open({ throttleMs: 40 });
-    await store.load();
-    const realRename = fs.rename;
-    let renames = 0;
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const realOpen = fs.open;
-    // Observe the store's file operations: each write opens one temporary file and renames it once.
-    fs.open = (async (...args: Parameters<typeof fs.open>) => {
-      if (String(args[0]).endsWith('.tmp')) {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-      }
-      return realOpen(...args);
-    }) as typeof fs.open;
-    fs.rename = (async (...args: Parameters<typeof fs.rename>) => {
-      await delay(15); // a slow disk: changes keep coming while a write is in flight
-      renames++;
-      inFlight--;
-      return realRename(...args);
-    }) as typeof fs.rename;
-    try {
-      const started = Date.now();
-      for (let seq = 0; seq < 50; seq++) {
-        store.set('k', { seq: seq });
-        await delay(4);
-      }
-      const elapsed = Date.now() - started;
-      await store.flush();
-      assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 49 } } });
-      assert.equal(maxInFlight, 1, 'writes never overlap');
-      assert.ok(renames >= 1, 'at least one write');
-      // One write per 40 ms at most, plus the final flush.
-      assert.ok(renames <= Math.ceil(elapsed / 40) + 2, `${renames} writes in ${elapsed} ms is more than the throttle allows`);
-      assert.ok(renames < 50, 'changes were coalesced');
-    } finally {
-      fs.open = realOpen;
-      fs.rename = realRename;
-    }
   });
 
   it('never exposes a partial file: a reader looping during many writes always parses valid JSON', async () => {
@@ -261,22 +278,6 @@ describe('PositionFile', () => {
     assert.equal(store.get('b')?.seq ?? null, 2);
   });
 
-  it('close() flushes pending changes, stops the timer, and is idempotent', async () => {
-    const store = open({ throttleMs: 60_000 });
-    await store.load();
-    store.set('a', { seq: 1 });
-    await store.flush();
-    store.set('a', { seq: 2 }); // throttled: would wait a minute
-    const first = store.close();
-    assert.equal(store.close(), first);
-    await first;
-    assert.deepEqual(await readJson(file), { version: 2, positions: { a: { seq: 2 } } });
-    store.set('a', { seq: 3 }); // after close: memory only
-    assert.equal(store.get('a')?.seq ?? null, 3);
-    await delay(20);
-    assert.deepEqual(await readJson(file), { version: 2, positions: { a: { seq: 2 } } });
-  });
-
   it('creates a missing directory on the first write', async () => {
     file = path.join(directory, 'nested', 'deeper', 'seqs.json');
     const store = open({ throttleMs: 0 });
@@ -298,24 +299,177 @@ describe('PositionFile', () => {
     assert.deepEqual(files, ['ayla-dss-seqs.json'], 'the failed write left no temporary file');
   });
 
-  it('reports a failing background write once and keeps retrying', async () => {
-    await fs.mkdir(file);
-    const warnings: string[] = [];
-    const store = open({ throttleMs: 0, onWarning: (message) => warnings.push(message) });
-    store.set('a', { seq: 1 });
-    const deadline = Date.now() + 2000;
-    while (warnings.length === 0) {
-      assert.ok(Date.now() < deadline, 'no warning about the failed write');
-      await delay(10);
+  /**
+   * Throttling and retries on a fake clock (setTimeout and Date; the file I/O is real). Time moves
+   * 1 ms at a time; at each instant the timers due run and the test waits until no file
+   * operation is in flight, so a write takes no fake time unless the test's slow disk holds its
+   * rename: every write time and count below is exact, whatever the machine's speed.
+   */
+  describe('on a fake clock', () => {
+    let clock: ReturnType<typeof FakeTimers.install>;
+    let disk: Disk;
+
+    /** Runs the timers due now and lets the I/O they start finish, at this same instant. */
+    async function settleNow(): Promise<void> {
+      // A write that ends can arm a 0 ms timer, whose write can end…: a few rounds cover any chain here.
+      for (let round = 0; round < 3; round++) {
+        await clock.tickAsync(0);
+        await disk.idle();
+      }
     }
-    assert.match(warnings[0], /cannot write the stream positions/);
-    await fs.rm(file, { recursive: true });
-    // The retry (at most 1 s later) succeeds without another warning.
-    while (!(await fs.stat(file).then((stat) => stat.isFile(), () => false))) {
-      assert.ok(Date.now() < deadline + 1500, 'the background write was not retried');
-      await delay(20);
+
+    /** Moves the fake clock `ms` forward, one instant at a time (see {@link settleNow}). */
+    async function advance(ms: number): Promise<void> {
+      await settleNow();
+      for (let i = 0; i < ms; i++) {
+        await clock.tickAsync(1);
+        await settleNow();
+      }
     }
-    assert.deepEqual(await readJson(file), { version: 2, positions: { a: { seq: 1 } } });
-    assert.equal(warnings.length, 1);
+
+    /** Advances the clock until `promise` settles (at most `maxMs` of fake time); returns its value. */
+    async function advanceUntil<T>(promise: Promise<T>, maxMs = 10_000): Promise<T> {
+      let settled = false;
+      const watched = promise.finally(() => {
+        settled = true;
+      });
+      watched.catch(() => undefined /* the caller awaits `watched` below */);
+      await settleNow();
+      for (let waited = 0; !settled; waited++) {
+        if (waited >= maxMs) throw new Error(`still pending after ${maxMs} ms of fake time`);
+        await advance(1);
+      }
+      return watched;
+    }
+
+    function useDisk(options: { renameDelayMs?: number } = {}): void {
+      disk.restore();
+      disk = watchDisk(options);
+    }
+
+    beforeEach(() => {
+      disk = watchDisk();
+      clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    });
+
+    afterEach(async () => {
+      // Close the stores while the fake clock still drives their timers and slow renames.
+      try {
+        await advanceUntil(Promise.all(stores.splice(0).map((store) => store.close().catch(() => undefined /* a test may have broken the directory */))));
+      } finally {
+        clock.uninstall();
+        disk.restore();
+      }
+    });
+
+    it('writes at most once per throttleMs, in the background, and the latest values win', async () => {
+      const store = open({ throttleMs: 150 });
+      await store.load();
+      const t0 = Date.now();
+      for (let seq = 0; seq <= 20; seq++) {
+        store.set('k', { seq });
+        await advance(5);
+      }
+      await advance(200);
+      // No flush: the first change is written at once, the rest one throttle interval later, latest value.
+      assert.deepEqual(
+        disk.writes.map((write) => [write.startedAt - t0, seqOf(write.text)]),
+        [
+          [0, 0],
+          [150, 20],
+        ],
+      );
+      assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 20 } } });
+    });
+
+    it('coalesces many changes on a slow disk: one write per throttleMs at most, never two at once, each with the latest value', async () => {
+      useDisk({ renameDelayMs: 15 });
+      const store = open({ throttleMs: 40 });
+      await store.load();
+      const t0 = Date.now();
+      for (let seq = 0; seq < 50; seq++) {
+        store.set('k', { seq });
+        await advance(4);
+      }
+      await advanceUntil(store.flush());
+      await advance(200);
+      // Changes every 4 ms for 200 ms; each write takes 15 ms; the next may start 40 ms after the last one started.
+      assert.deepEqual(
+        disk.writes.map((write) => write.startedAt - t0),
+        [0, 40, 80, 120, 160, 200],
+      );
+      // At each start the store wrote what it had: the change made just before (every 4 ms from 0).
+      assert.deepEqual(
+        disk.writes.map((write) => seqOf(write.text)),
+        [0, 9, 19, 29, 39, 49],
+      );
+      assert.equal(disk.maxConcurrentWrites, 1, 'writes never overlap');
+      assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 49 } } });
+    });
+
+    it('flush() during a background write, with a change made meanwhile: waits for it, writes once more, never two writes at once', async () => {
+      useDisk({ renameDelayMs: 30 });
+      const store = open({ throttleMs: 40 });
+      await store.load();
+      const t0 = Date.now();
+      store.set('k', { seq: 1 });
+      await advance(1); // the first write starts at once and its rename takes 30 ms
+      store.set('k', { seq: 2 });
+      await advanceUntil(store.flush());
+      await advance(200); // time for any write the flush left scheduled
+      assert.equal(disk.maxConcurrentWrites, 1, `writes never overlap: ${JSON.stringify(disk.writes.map((write) => ({ ...write, startedAt: write.startedAt - t0 })))}`);
+      assert.deepEqual(
+        disk.writes.map((write) => [write.startedAt - t0, seqOf(write.text)]),
+        [
+          [0, 1],
+          [30, 2],
+        ],
+        'the flush wrote the change once, after the write in flight',
+      );
+      assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 2 } } });
+    });
+
+    it('close() flushes pending changes, stops the timer, and is idempotent; later changes stay in memory', async () => {
+      const store = open({ throttleMs: 60_000 });
+      await store.load();
+      store.set('k', { seq: 1 });
+      await advanceUntil(store.flush());
+      store.set('k', { seq: 2 }); // throttled: would wait a minute
+      const first = store.close();
+      assert.equal(store.close(), first);
+      await advanceUntil(first);
+      assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 2 } } });
+      const writesAtClose = disk.writes.length;
+      store.set('k', { seq: 3 }); // after close: memory only
+      assert.equal(store.get('k')?.seq ?? null, 3);
+      await clock.tickAsync(120_000); // two throttle intervals: no timer is left to write it
+      await settleNow();
+      assert.equal(disk.writes.length, writesAtClose, 'nothing written after close()');
+      assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 2 } } });
+    });
+
+    it('reports a failing background write once and retries it every second until it succeeds', async () => {
+      await fs.mkdir(file); // a directory where the file should be: the rename onto it fails
+      const warnings: string[] = [];
+      const store = open({ throttleMs: 0, onWarning: (message) => warnings.push(message) });
+      const t0 = Date.now();
+      store.set('k', { seq: 1 });
+      await advance(1);
+      assert.equal(warnings.length, 1, 'the failed write is reported');
+      assert.match(warnings[0], /cannot write the stream positions/);
+      await advance(1000); // throttleMs 0, but a failed write is retried after 1 s, not in a loop
+      await fs.rm(file, { recursive: true });
+      await advance(1000);
+      assert.deepEqual(
+        disk.writes.map((write) => [write.startedAt - t0, write.renamedAt === null ? 'failed' : 'written']),
+        [
+          [0, 'failed'],
+          [1000, 'failed'],
+          [2000, 'written'],
+        ],
+      );
+      assert.equal(warnings.length, 1, 'one warning for the whole failure streak');
+      assert.deepEqual(await readJson(file), { version: 2, positions: { k: { seq: 1 } } });
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { serverMessageOf } from '../../nodes/lib/http';
+import { serverMessageOf, type AylaApiError } from '../../nodes/lib/http';
 import { Session, type Credentials } from '../../nodes/lib/session';
 import { apiError } from '../support/api-error';
 import { sendJson, startScriptedHttpServer, type ScriptedHttpServer } from '../support/scripted-http-server';
@@ -300,6 +300,88 @@ describe('Session', () => {
       await s.signIn();
       assert.equal((await apiError(s.signIn())).code, 'SIGN_IN_THROTTLED');
       assert.equal(server.requestsTo(SIGN_IN).length, 2);
+    });
+  });
+
+  describe('redirects are refused, never followed (they would re-send secrets elsewhere)', () => {
+    let elsewhere: ScriptedHttpServer;
+
+    beforeEach(async () => {
+      // A second loopback server on another port: the redirect target, which must hear nothing.
+      elsewhere = await startScriptedHttpServer();
+      for (const route of [SIGN_IN, REFRESH, SIGN_OUT, 'GET /api/v1/subscriptions.json']) {
+        elsewhere.route(route, (_req, res) => sendJson(res, 200, { access_token: 'stolen', refresh_token: 'stolen', expires_in: 86_400 }));
+      }
+    });
+
+    afterEach(async () => {
+      await elsewhere.close();
+    });
+
+    /** Answers `route` on the user service with `status` and a Location on the other server. */
+    function redirect(route: string, status: number): void {
+      const path = route.slice(route.indexOf(' ') + 1);
+      server.route(route, (_req, res) => {
+        res.writeHead(status, { Location: `${elsewhere.url}${path}` });
+        res.end();
+      });
+    }
+
+    function assertRefused(error: AylaApiError, status: number): void {
+      const host = new URL(elsewhere.url).host;
+      assert.equal(error.code, 'REDIRECT_REFUSED');
+      assert.equal(error.status, status);
+      assert.equal(error.retryable, false);
+      assert.deepEqual(error.params, { status, host });
+      assert.ok(error.message.includes(host), error.message);
+      assertNoSecrets(error, [...SECRETS, 'access-1', 'refresh-1']);
+    }
+
+    for (const status of [301, 302, 303, 307, 308]) {
+      it(`sign-in answered with ${status}: REDIRECT_REFUSED, and the password goes nowhere else`, async () => {
+        redirect(SIGN_IN, status);
+        assertRefused(await apiError(session().getAccessToken()), status);
+        assert.equal(server.requestsTo(SIGN_IN).length, 1);
+        assert.deepEqual(elsewhere.requests, [], 'the redirect target received a request');
+      });
+    }
+
+    it('token refresh answered with 307: REDIRECT_REFUSED, the refresh token goes nowhere else', async () => {
+      tokenRoutes(3600);
+      const s = session();
+      await s.getAccessToken();
+      redirect(REFRESH, 307);
+      clock += 3600_000; // expired: the refresh must happen and its failure surfaces
+      assertRefused(await apiError(s.getAccessToken()), 307);
+      assert.deepEqual(elsewhere.requests, []);
+    });
+
+    it('an authorized API call answered with 307: REDIRECT_REFUSED, the token goes nowhere else', async () => {
+      tokenRoutes();
+      redirect('GET /api/v1/subscriptions.json', 307);
+      const s = session();
+      assertRefused(await apiError(s.authorizedFetch(`${server.url}/api/v1/subscriptions.json`)), 307);
+      assert.deepEqual(elsewhere.requests, []);
+    });
+
+    it('sign-out answered with 307 sends nothing elsewhere and still does not throw', async () => {
+      tokenRoutes();
+      redirect(SIGN_OUT, 307);
+      const s = session();
+      await s.getAccessToken();
+      await s.signOut();
+      assert.equal(server.requestsTo(SIGN_OUT).length, 1);
+      assert.deepEqual(elsewhere.requests, []);
+    });
+
+    it('a redirect without a usable Location is refused too, and says so', async () => {
+      server.route(SIGN_IN, (_req, res) => {
+        res.writeHead(302, { Location: 'http://[bad' });
+        res.end();
+      });
+      const error = await apiError(session().getAccessToken());
+      assert.equal(error.code, 'REDIRECT_REFUSED');
+      assert.deepEqual(error.params, { status: 302, host: '(invalid Location)' });
     });
   });
 

@@ -223,6 +223,26 @@ describe('subscriptions', () => {
       assert.equal(server.requestsTo('DELETE /api/v1/subscriptions/5.json').length, 0);
     });
 
+    it('a DSS API answering 307 to another host: REDIRECT_REFUSED, and the token goes nowhere else', async () => {
+      const elsewhere = await startScriptedHttpServer();
+      try {
+        elsewhere.route(`GET ${COLLECTION}`, (_req, res) => sendJson(res, 200, [{ subscription: subscriptionObject(1) }]));
+        server.route(`GET ${COLLECTION}`, (_req, res) => {
+          res.writeHead(307, { Location: `${elsewhere.url}${COLLECTION}` });
+          res.end();
+        });
+        const error = await apiError(client.list());
+        assert.equal(error.code, 'REDIRECT_REFUSED');
+        assert.equal(error.status, 307);
+        assert.ok(error.message.includes(new URL(elsewhere.url).host), error.message);
+        assert.ok(!error.message.includes('tok-1'));
+        assert.deepEqual(elsewhere.requests, [], 'the redirect target received a request');
+        assert.equal(server.requestsTo(`GET ${COLLECTION}`).length, 1, 'no retry either');
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
     it('fails with NO_ENDPOINT when no API URL is configured', async () => {
       const noApi = new SubscriptionClient({ apiUrl: '', session: new Session({ userUrl: server.url, credentials: CREDENTIALS }) });
       assert.equal((await apiError(noApi.list())).code, 'NO_ENDPOINT');

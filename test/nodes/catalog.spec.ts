@@ -5,22 +5,32 @@
 import { strict as assert } from 'node:assert';
 import catalog from '../../locales/en-US/ayla-dss.json';
 import { errorKey, hasErrorText } from '../../nodes/lib/catalog';
+import { ENDPOINT_ERROR_CODES } from '../../nodes/lib/endpoints';
+import { DEVICE_ERROR_CODES } from '../../nodes/lib/device-errors';
+import { CONFIG_ERROR_CODES } from '../../nodes/lib/errors';
+import { FILTER_CONFIG_ERROR_CODES } from '../../nodes/lib/filters';
+import { FRAME_ERROR_CODES } from '../../nodes/lib/frames';
+import { AYLA_ERROR_CODES } from '../../nodes/lib/http';
+import { PROBLEM_CODES } from '../../nodes/lib/hub/problem-reporter';
+import { STREAM_ERROR_CODES } from '../../nodes/lib/stream';
+import { TEST_CONNECTION_CODES } from '../../nodes/lib/test-connection';
 
-const CODES = [
-  // AylaApiError (nodes/lib/http.ts)
-  'BAD_CREDENTIALS', 'BAD_APPLICATION', 'REFRESH_REFUSED', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'SERVER_ERROR',
-  'NETWORK_ERROR', 'TIMEOUT', 'SIGN_IN_THROTTLED', 'BAD_RESPONSE', 'NO_ENDPOINT',
-  // StreamError (nodes/lib/stream.ts)
-  'AUTH_REFUSED', 'UPGRADE_FAILED', 'CONNECT_TIMEOUT', 'CONNECTION_ERROR', 'CONNECTION_LOST', 'HEARTBEAT_TIMEOUT', 'KEY_ERROR', 'LISTENER_ERROR',
-  // FrameError and EventValidationError
-  'EMPTY_FRAME', 'NO_SEPARATOR', 'BAD_LENGTH', 'LENGTH_MISMATCH', 'BAD_JSON', 'FRAME_TOO_LARGE', 'INVALID_EVENT',
-  // EndpointError
-  'UNKNOWN_REGION', 'NO_SUCH_DEPLOYMENT', 'BAD_URL', 'INSECURE_URL',
-  // node configuration and stream notices
-  'NO_ACCOUNT', 'MISSING_CREDENTIALS', 'ENV_MISSING', 'MISSING_STREAM_KEY', 'MISSING_DSN', 'INVALID_SOURCE', 'INVALID_REGEX', 'INVALID_RULE',
-  'CLOSED', 'GAP', 'UNEXPECTED_EVENT_TYPE', 'SUPPRESSED',
-  // admin routes (nodes/admin-routes.ts)
-  'NOT_JSON', 'STORED_CREDENTIALS_ELSEWHERE',
+/** Every code the runtime can report, taken from the lists the error classes are typed by. */
+const CODES: readonly string[] = [
+  ...AYLA_ERROR_CODES,
+  ...STREAM_ERROR_CODES,
+  ...FRAME_ERROR_CODES,
+  'INVALID_EVENT',
+  ...ENDPOINT_ERROR_CODES,
+  ...CONFIG_ERROR_CODES,
+  ...FILTER_CONFIG_ERROR_CODES,
+  ...PROBLEM_CODES,
+  ...TEST_CONNECTION_CODES,
+  ...DEVICE_ERROR_CODES,
+  // device routes (nodes/device-routes.ts) and initial values
+  'ACCOUNT_NOT_DEPLOYED',
+  'BAD_QUERY',
+  'INITIAL_INCOMPLETE',
 ];
 
 describe('en-US catalog', () => {
@@ -34,8 +44,13 @@ describe('en-US catalog', () => {
     assert.equal(errorKey('BAD_JSON'), 'ayla-dss-account.errors.BAD_JSON');
   });
 
+  it('has the status texts ayla-datapoint-out shows', () => {
+    const status = (catalog as unknown as Record<string, { status: Record<string, string> }>)['ayla-datapoint-out'].status;
+    for (const key of ['writing', 'waiting', 'written', 'acked', 'ack-failed', 'failed']) assert.ok(status[key], key);
+  });
+
   it('has the status texts the in-nodes show', () => {
     const status = catalog['ayla-dss-account'].status as Record<string, string>;
-    for (const key of ['connected-count', 'reconnecting', 'reconnecting-in', 'auth-failed', 'config-error']) assert.ok(status[key], key);
+    for (const key of ['connected-count', 'reconnecting', 'reconnecting-in', 'auth-failed', 'config-error', 'replaced']) assert.ok(status[key], key);
   });
 });

@@ -22,7 +22,7 @@ import {
 const CONFIG_ERROR_STATUS = 'ayla-dss-account.status.config-error';
 
 describe('ayla-dss nodes: configuration errors and credentials', function () {
-  const sim = useSimulatorAndHelper();
+  const sim = useSimulatorAndHelper({ simulatorPerTest: true });
   afterEach(() => {
     delete process.env.AYLA_TEST_PASSWORD;
   });
@@ -79,8 +79,14 @@ describe('ayla-dss nodes: configuration errors and credentials', function () {
   });
 
   it('account without credentials: MISSING_CREDENTIALS for auto sources', async () => {
-    const { error } = await firstError([accountNode(sim()), inNode('datapoint', 'n1'), helperNode()], {});
+    const { error } = await firstError([accountNode(sim()), inNode('datapoint', 'n1', { oemModel: 'thermo-t100' }), helperNode()], {});
     assert.equal(error, 'ayla-dss-account.errors.MISSING_CREDENTIALS');
+  });
+
+  it('every model and every device (* and *) is refused before anything is sent: MISSING_DSN, as in the editor', async () => {
+    const { error } = await firstError([accountNode(sim()), inNode('datapoint', 'n1', { oemModel: '*', dsns: '*' }), helperNode()]);
+    assert.equal(error, 'ayla-dss-account.errors.MISSING_DSN');
+    assert.equal((await simState(sim())).subscriptions.length, 0);
   });
 
   it('key source without a key: MISSING_STREAM_KEY', async () => {

@@ -1,6 +1,9 @@
 /**
  * Each in-node type against the simulator: the message shape (topic, payload, ayla, event),
  * auto and key sources, and malformed input reported without stopping the stream.
+ *
+ * Every test gets a fresh simulator, so no subscription, seq or retained event of another test
+ * exists: each test asserts exactly the messages it caused, in order.
  */
 import { strict as assert } from 'node:assert';
 import { Session } from '../../nodes/lib/session';
@@ -25,7 +28,7 @@ import {
 } from './support/flow-kit';
 
 describe('ayla-*-in nodes: messages', function () {
-  const sim = useSimulatorAndHelper();
+  const sim = useSimulatorAndHelper({ simulatorPerTest: true });
 
   async function loadOne(type: string, props: Record<string, unknown> = {}, credentials: Record<string, Record<string, string>> = {}) {
     await helper.load(aylaNodes, [accountNode(sim()), inNode(type, 'n1', props), helperNode()], accountCredentials(sim(), credentials));
@@ -97,7 +100,6 @@ describe('ayla-*-in nodes: messages', function () {
     await simPost(sim(), `/sim/devices/${PLUG}/connectivity`, { status: 'Online' });
     await waitFor('a connectivity message', () => received.length === 1);
     assert.equal(received[0].payload, 'Online');
-    await client.delete(subscription.id);
   });
 
   it('a malformed frame is reported with its code and excerpt, and the stream goes on', async () => {
@@ -110,8 +112,13 @@ describe('ayla-*-in nodes: messages', function () {
     assert.equal(payload.code, 'BAD_JSON');
     assert.match(payload.excerpt, /oops/);
     await simPost(sim(), '/sim/events', datapointEvent(THERMOSTAT, 'current_temp', 20.25));
-    // Earlier tests' events on this subscription are replayed first (resume): look for ours.
-    await waitFor('the next valid event', () => received.some((msg) => msg.payload === 20.25));
+    await waitFor('the next valid event', () => received.length === 1);
+    assert.deepEqual(
+      received.map((msg) => [msg.topic, msg.payload]),
+      [[`${THERMOSTAT}/current_temp`, 20.25]],
+      'exactly the one valid event, after the malformed frame',
+    );
+    assert.equal(errors.length, 1, 'the malformed frame was reported once');
   });
 
   it('a Catch node receives the error with the human text and the code', async () => {

@@ -1,7 +1,9 @@
 /**
  * Every flow in examples/ loads and deploys against the simulator (the account is pointed at
  * it and given the demo credentials at load time; debug nodes become helper nodes), every
- * in-node connects without an error, and the home-automation flow produces its alerts.
+ * in-node connects without an error, the home-automation flow produces its alerts, the
+ * thermostat round trip writes, is acknowledged and sees the new value, and the dashboard gets
+ * the current state on deploy.
  *
  * MQTT broker config nodes are loaded with `autoConnect` off: this suite needs no broker and
  * must never publish to one that happens to run on the machine. The fan-out example is run
@@ -17,6 +19,8 @@ const coreNodes = [
   requireCoreNode('@node-red/nodes/core/function/10-switch.js'),
   requireCoreNode('@node-red/nodes/core/function/15-change.js'),
   requireCoreNode('@node-red/nodes/core/function/80-template.js'),
+  requireCoreNode('@node-red/nodes/core/common/20-inject.js'),
+  requireCoreNode('@node-red/nodes/core/common/25-catch.js'),
   requireCoreNode('@node-red/nodes/core/network/10-mqtt.js'),
 ];
 
@@ -38,7 +42,7 @@ describe('examples/', function () {
       for (const value of Object.values((blank ?? {}) as Record<string, string>)) assert.equal(value, '', `${file} carries a credential`);
       if (node.type === 'ayla-dss-account') {
         credentials[node.id] = { ...sim().account };
-        return { ...rest, region: 'custom', streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl } as FlowNode;
+        return { ...rest, region: 'custom', streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl, deviceUrl: sim().deviceUrl } as FlowNode;
       }
       if (node.type === 'debug') return { id: node.id, type: 'helper', wires: [] } as FlowNode;
       if (node.type === 'mqtt-broker') return { ...rest, autoConnect: false } as FlowNode;
@@ -94,5 +98,37 @@ describe('examples/', function () {
     await waitFor('a notification and an alert', () => notifications.length === 1 && alerts.length === 1);
     assert.match(String(notifications[0].payload), /26\.5 °C at thermostat AC000W005606115/);
     assert.match(String(alerts[0].payload), /^Device AC000W005606115 went offline/);
+  });
+
+  it('the thermostat round trip writes the target temperature, gets the acknowledgement and sees the new value', async () => {
+    const file = exampleFiles.find((name) => /round trip/i.test(name)) as string;
+    const { flow, credentials } = adapt(file);
+    await helper.load([aylaNodes, ...coreNodes], flow, credentials);
+    const acks = recordInputs(helper.getNode('rt-dbg-ack'));
+    const values = recordInputs(helper.getNode('rt-dbg-value'));
+    const errors = recordInputs(helper.getNode('rt-dbg-error'));
+    await waitFor('the subscription connected', async () => (await simState(sim())).subscriptions.some((s) => s.connected));
+    helper.getNode('rt-set21').receive({});
+    await waitFor('the acknowledged write and the new value', () => acks.length === 1 && values.some((msg) => msg.payload === 21.5));
+    const ayla = acks[0].ayla as { value: number; ack: { success: boolean; status: number } };
+    assert.equal(ayla.value, 21.5);
+    assert.deepEqual([ayla.ack.success, ayla.ack.status], [true, 200]);
+    assert.deepEqual(errors, []);
+  });
+
+  it('the dashboard gets every current value on deploy, marked initial, then the changes', async () => {
+    const file = exampleFiles.find((name) => /dashboard on deploy/i.test(name)) as string;
+    const { flow, credentials } = adapt(file);
+    await helper.load([aylaNodes, ...coreNodes], flow, credentials);
+    const currentValues = recordInputs(helper.getNode('db-sw-values-initial'));
+    const changedValues = recordInputs(helper.getNode('db-sw-values-live'));
+    const statuses = recordInputs(helper.getNode('db-sw-status-initial'));
+    const places = recordInputs(helper.getNode('db-sw-where-initial'));
+    // Three thermostats: two temperatures each, one status and one location each.
+    await waitFor('the current state', () => currentValues.length === 6 && statuses.length === 3 && places.length === 3);
+    assert.ok([...currentValues, ...statuses, ...places].every((msg) => msg.initial === true));
+    await waitFor('three connected subscriptions', async () => (await simState(sim())).subscriptions.filter((s) => s.connected).length === 3);
+    await simPost(sim(), `/sim/devices/${THERMOSTAT}/properties/current_temp`, { value: 24.2 });
+    await waitFor('the change', () => changedValues.some((msg) => msg.payload === 24.2));
   });
 });

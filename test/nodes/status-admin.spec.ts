@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { ENDPOINT_TABLE } from '../../nodes/lib/endpoints';
+import { redactEmail } from '../../nodes/lib/secrets';
 import {
   ACCOUNT_ID,
   accountCredentials,
@@ -22,7 +23,7 @@ import {
 
 describe('ayla-*-in status and admin routes', function () {
   this.timeout(20_000);
-  const sim = useSimulatorAndHelper();
+  const sim = useSimulatorAndHelper({ simulatorPerTest: true });
 
   function statusTexts(id: string): Array<{ fill: string; shape: string; text: string }> {
     const node = helper.getNode(id) as unknown as { status: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } };
@@ -63,7 +64,8 @@ describe('ayla-*-in status and admin routes', function () {
     await helper.load(aylaNodes, [accountNode(sim())], accountCredentials(sim()));
     const body = { region: 'custom', streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl };
     let answer = await helper.request().post('/ayla-dss/test-connection').send({ ...body, credentials: sim().account });
-    assert.deepEqual(answer.body, { ok: true, message: 'ayla-dss-account.messages.signed-in' });
+    // params: what the text shows, so the editor can word it in the browser's language (the e-mail redacted as in the text).
+    assert.deepEqual(answer.body, { ok: true, message: 'ayla-dss-account.messages.signed-in', params: { email: redactEmail(sim().account.email) } });
     answer = await helper.request().post('/ayla-dss/test-connection').send({ ...body, credentials: { ...sim().account, password: 'nope-nope' } });
     assert.equal(answer.body.ok, false);
     assert.equal(answer.body.code, 'BAD_CREDENTIALS');

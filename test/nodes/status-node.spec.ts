@@ -29,7 +29,7 @@ function statusNode(watched: string): Array<Record<string, unknown>> {
 
 describe('ayla-*-in statuses reach Status nodes', function () {
   this.timeout(20_000);
-  const sim = useSimulatorAndHelper();
+  const sim = useSimulatorAndHelper({ simulatorPerTest: true });
 
   /**
    * Every message the Status node sent so far, read from the helper's spy on Node.prototype.send:

@@ -1,11 +1,20 @@
 /**
  * Authentication failures, DSS REST errors and retention gaps through a real Node-RED runtime,
- * counting requests through a proxy so that retry loops show up as numbers.
+ * counting requests through a proxy so that retry loops show up as numbers, and reading the
+ * retry delays the runtime chose from its stream clients' `state` events (not from how many
+ * attempts fit into some seconds of wall-clock time).
+ *
+ * Every test gets its own simulator and proxy: no subscription, token or count of another test
+ * exists, so each finds or creates its subscription as after a first start.
  */
 import { strict as assert } from 'node:assert';
+import { DEFAULT_INITIAL_DELAY_MS, DEFAULT_JITTER } from '../../nodes/lib/backoff';
+import { AUTO_AUTH_RETRY_DELAY_MS } from '../../nodes/lib/hub/shared-stream';
+import { DEFAULT_AUTH_RETRY_DELAY_MS, type StateInfo } from '../../nodes/lib/stream';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
 import { accountNode, aylaNodes, helper, helperNode, inNode, simState, waitFor } from '../nodes/support/flow-kit';
-import { CountingProxy, makeUserDir, PUMP_DSN, PUMP_MODEL, PUMP_PROPERTY, removeUserDir, sleep, startPump } from './support/reliability-kit';
+import { recordStreamStates, type StreamStateRecorder } from '../support/stream-states';
+import { CountingProxy, makeUserDir, PUMP_DSN, PUMP_MODEL, PUMP_PROPERTY, removeUserDir, startPump } from './support/reliability-kit';
 
 const STATUS = 'ayla-dss-account.status.';
 const ERRORS = 'ayla-dss-account.errors.';
@@ -29,31 +38,35 @@ function record(nodeId: string, outId = 'out'): Recorders {
 
 const lastStatus = (r: Recorders) => r.statuses[r.statuses.length - 1] ?? {};
 
+/** The first retry of the default backoff: 1 s, less up to 30 % jitter. */
+const FIRST_BACKOFF_MS = { min: Math.round(DEFAULT_INITIAL_DELAY_MS * (1 - DEFAULT_JITTER)), max: DEFAULT_INITIAL_DELAY_MS };
+
 describe('reliability: authentication, REST errors and retention gaps', function () {
   this.timeout(30_000);
   let sim: RunningSimulator;
   let proxy: CountingProxy;
   let userDir: string;
+  let streams: StreamStateRecorder;
 
-  before(async () => {
+  beforeEach(async () => {
     sim = await startSimulator({ rate: 0, seed: 2, heartbeatMs: 300, ackDelayMs: 20, retention: 20 });
     proxy = await new CountingProxy(sim).start();
-  });
-  after(async () => {
-    helper.settings({});
-    await proxy.close();
-    await sim.close();
-  });
-  beforeEach(async () => {
     userDir = await makeUserDir();
     // Every load is a new runtime: each test finds or creates its subscription through the proxy, as after a restart.
     helper.settings({ userDir });
-    proxy.faults = [];
+    streams = recordStreamStates();
   });
   afterEach(async () => {
+    streams.restore();
     await helper.unload();
+    helper.settings({});
+    await proxy.close();
+    await sim.close();
     await removeUserDir(userDir);
   });
+
+  /** Waits for the first stream state `state` and returns it. */
+  const firstState = (state: StateInfo['state']) => waitFor(`a stream state "${state}"`, () => streams.states.find((info) => info.state === state));
 
   function viaProxy(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return accountNode(sim, { streamUrl: proxy.streamUrl, apiUrl: proxy.url, userUrl: proxy.url, heartbeatTimeout: 2, ...extra });
@@ -61,29 +74,38 @@ describe('reliability: authentication, REST errors and retention gaps', function
   const pumpNode = (id = 'n1', extra: Record<string, unknown> = {}) =>
     inNode('datapoint', id, { oemModel: PUMP_MODEL, dsns: PUMP_DSN, properties: PUMP_PROPERTY, ...extra });
 
-  it('key mode, upgrade refused with 401: red "authentication failed", one error, no quick retries', async () => {
+  it('key mode, upgrade refused with 401: red "authentication failed", one error, the next attempt in 60 s', async () => {
     await helper.load(aylaNodes, [viaProxy(), pumpNode('n1', { source: 'key' }), helperNode()], {
       account1: { ...sim.account },
       n1: { streamKey: 'ffffffffffffffffffffffffffffffff' },
     });
     const r = record('n1');
-    const upgradesBefore = proxy.count('UPGRADE');
     await waitFor('a red authentication failed status', () => lastStatus(r).fill === 'red' && lastStatus(r).text === `${STATUS}auth-failed`);
-    await sleep(1500);
+    const refused = await firstState('auth-failed');
+    assert.equal(refused.code, 'AUTH_REFUSED');
+    assert.equal(refused.delayMs, DEFAULT_AUTH_RETRY_DELAY_MS, 'a refused key is retried after the key retry delay (60 s), not a backoff step');
     assert.deepEqual(r.errors, [`${ERRORS}AUTH_REFUSED`], 'exactly one clear error');
-    assert.equal(proxy.count('UPGRADE') - upgradesBefore, 1, 'no second attempt within 1.5 s (the key retry waits 60 s)');
-    assert.equal(lastStatus(r).fill, 'red', 'the status stays red');
+    assert.equal(proxy.count('UPGRADE'), 1, 'one upgrade attempt');
+    assert.deepEqual(
+      streams.states.map((info) => info.state),
+      ['connecting', 'auth-failed'],
+      'no other attempt was scheduled',
+    );
   });
 
-  it('auto mode, DSS REST answering 503: retried, one error, then connected', async () => {
-    // The backoff between attempts is checked with fake timers in test/lib/hub/stream-hub.spec.ts.
+  it('auto mode, DSS REST answering 503: retried after a backoff step, one error, then connected', async () => {
     let failing = true;
     proxy.faults = [{ pathPrefix: '/api/v1/subscriptions', status: 503, active: () => failing }];
     const restCalls = () => proxy.count('GET /api/v1/subscriptions') + proxy.count('POST /api/v1/subscriptions');
-    const before = restCalls();
     await helper.load(aylaNodes, [viaProxy(), pumpNode(), helperNode()], { account1: { ...sim.account } });
     const r = record('n1');
-    await waitFor('a second REST attempt', () => restCalls() - before >= 2, 10_000);
+    const retry = await firstState('reconnecting');
+    assert.equal(retry.code, 'SERVER_ERROR');
+    assert.ok(
+      retry.delayMs !== undefined && retry.delayMs >= FIRST_BACKOFF_MS.min && retry.delayMs <= FIRST_BACKOFF_MS.max,
+      `the first retry waits one backoff step (${FIRST_BACKOFF_MS.min}-${FIRST_BACKOFF_MS.max} ms), not ${retry.delayMs}`,
+    );
+    await waitFor('a second REST attempt', () => restCalls() >= 2, 10_000);
     failing = false;
     assert.deepEqual(r.errors, [`${ERRORS}SERVER_ERROR`], 'the 5xx is reported once, not per retry');
     await waitFor('a green status after the REST API recovered', () => lastStatus(r).fill === 'green', 10_000);
@@ -96,13 +118,17 @@ describe('reliability: authentication, REST errors and retention gaps', function
     {
       let swallowing = true;
       proxy.faults = [{ pathPrefix: '/api/v1/subscriptions', method: 'POST', status: 'swallow', active: () => swallowing }];
-      // A spec no other test created: finding it fails, so the node must POST a new subscription.
-      const node = pumpNode('n1', { properties: `${PUMP_PROPERTY},power` });
+      // A fresh simulator has no subscription: the node must POST one, and the POST is swallowed.
       const posts = () => proxy.count('POST /api/v1/subscriptions');
-      const before = posts();
-      await helper.load(aylaNodes, [viaProxy(), node, helperNode()], { account1: { ...sim.account } });
+      await helper.load(aylaNodes, [viaProxy(), pumpNode(), helperNode()], { account1: { ...sim.account } });
       const r = record('n1');
-      await waitFor('a second creation attempt', () => posts() - before >= 2, 10_000);
+      const retry = await firstState('reconnecting');
+      assert.equal(retry.code, 'TIMEOUT');
+      assert.ok(
+        retry.delayMs !== undefined && retry.delayMs >= FIRST_BACKOFF_MS.min && retry.delayMs <= FIRST_BACKOFF_MS.max,
+        `after the timeout, one backoff step (${FIRST_BACKOFF_MS.min}-${FIRST_BACKOFF_MS.max} ms), not ${retry.delayMs}`,
+      );
+      await waitFor('a second creation attempt', () => posts() >= 2, 10_000);
       assert.deepEqual(r.errors, [`${ERRORS}TIMEOUT`], 'the timeout is reported once, not per retry');
       assert.ok(
         r.statuses.some((s) => s.fill === 'yellow' && s.text === `${STATUS}reconnecting-in`),
@@ -121,19 +147,24 @@ describe('reliability: authentication, REST errors and retention gaps', function
     }
   });
 
-  it('sign-in refused (the password changed): red status, one error, slow retries, recovers when sign-in works again', async () => {
+  it('sign-in refused (the password changed): red status, one error, the next sign-in in 5 s, recovers when sign-in works again', async () => {
     let refused = true;
     proxy.faults = [{ pathPrefix: '/users/sign_in', status: 401, active: () => refused }];
-    const before = proxy.count('POST /users/sign_in');
+    const signIns = () => proxy.count('POST /users/sign_in');
     await helper.load(aylaNodes, [viaProxy(), pumpNode(), helperNode()], { account1: { ...sim.account } });
     const r = record('n1');
     await waitFor('a red authentication failed status', () => lastStatus(r).fill === 'red' && lastStatus(r).text === `${STATUS}auth-failed`);
-    await sleep(2000);
-    assert.equal(proxy.count('POST /users/sign_in') - before, 1, 'one sign-in attempt, then a pause (an Ayla account locks after five failures)');
+    const paused = await firstState('auth-failed');
+    assert.equal(paused.code, 'BAD_CREDENTIALS');
+    // Not a backoff step of about a second: an Ayla account locks after five failed sign-ins.
+    assert.equal(paused.delayMs, AUTO_AUTH_RETRY_DELAY_MS, 'a refused sign-in pauses for the auto-source auth retry delay (5 s)');
+    assert.equal(signIns(), 1, 'one sign-in attempt before the pause');
     assert.deepEqual(r.errors, [`${ERRORS}BAD_CREDENTIALS`]);
     refused = false;
-    await waitFor('a green status once the sign-in works again', () => lastStatus(r).fill === 'green', 10_000);
-    assert.equal(proxy.count('POST /users/sign_in') - before, 2, 'exactly one more sign-in');
+    // Safety bound only: the retry is due AUTO_AUTH_RETRY_DELAY_MS after the refusal.
+    await waitFor('a green status once the sign-in works again', () => lastStatus(r).fill === 'green', AUTO_AUTH_RETRY_DELAY_MS + 10_000);
+    assert.equal(signIns(), 2, 'exactly one more sign-in');
+    assert.equal(streams.states.filter((info) => info.state === 'auth-failed').length, 1, 'one pause, then connected');
   });
 
   it('retention exceeded while Node-RED was down: every node of the stream warns once with the lost range and carries on', async () => {

@@ -24,24 +24,27 @@ describe('reliability: faults through a real Node-RED runtime', function () {
   let userDir: string;
   const recoveries: string[] = [];
 
-  before(async () => {
-    sim = await startSimulator({ rate: 0, seed: 1, heartbeatMs: 300, missedHeartbeats: 2, ackDelayMs: 20 });
-    proxy = await new CountingProxy(sim).start();
-  });
-  after(async () => {
-    helper.settings({});
-    await proxy.close();
-    await sim.close();
-    // A measurement, not an assertion: printed for the README's reliability section.
-    console.log(recoveries.join('\n'));
-  });
+  // A simulator and proxy per test: each fault starts from a first start, with no subscription,
+  // token or upgrade count of another test.
   beforeEach(async () => {
+    // Heartbeats every 300 ms keep the 1 s client watchdog fed. The simulator drops a socket only
+    // after 10 unanswered ones (3 s): a client paused by flow control while the machine is busy
+    // does not answer, and a 600 ms grace turned that into reconnects the tests did not inject.
+    sim = await startSimulator({ rate: 0, seed: 1, heartbeatMs: 300, missedHeartbeats: 10, ackDelayMs: 20 });
+    proxy = await new CountingProxy(sim).start();
     userDir = await makeUserDir();
     helper.settings({ userDir });
   });
   afterEach(async () => {
     await helper.unload();
+    helper.settings({});
+    await proxy.close();
+    await sim.close();
     await removeUserDir(userDir);
+  });
+  after(() => {
+    // A measurement, not an assertion: printed for the README's reliability section.
+    console.log(recoveries.join('\n'));
   });
 
   async function check(scenario: Scenario): Promise<void> {

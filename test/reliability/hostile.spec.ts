@@ -7,6 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { datapointEvent, framed, HOSTILE_CASES, HOSTILE_DSN, type HostileCase } from '../fixtures/hostile-frames';
+import type { RunningSimulator } from '../../simulator/index';
 import { accountCredentials, accountNode, aylaNodes, helper, helperNode, inNode, simPost, simState, useSimulatorAndHelper, waitFor } from '../nodes/support/flow-kit';
 
 /** Cases per loaded flow: below the hub's report cap (10 per minute per stream), so every error reaches the Catch node. */
@@ -23,9 +24,21 @@ function followUp(seq: number, marker: string): string {
   return framed(JSON.stringify(datapointEvent(seq, { metadata: { base_type: 'string' }, datapoint: { value: marker } })));
 }
 
+/**
+ * Sends one raw frame to the in-node's socket. Raw frames are not retained, so a frame sent while
+ * no socket is attached would be lost and the wait for it would time out: this says so instead.
+ */
+async function sendFrame(sim: RunningSimulator, frame: string, what: string): Promise<void> {
+  const answer = await simPost(sim, '/sim/frames', { frame });
+  assert.equal(answer.sent, 1, `${what}: the simulator had no socket to send it to`);
+}
+
 describe('reliability: the hostile frame corpus through Node-RED', function () {
   this.timeout(60_000);
-  const sim = useSimulatorAndHelper({ simulator: { heartbeatMs: 500 } });
+  // The simulator's default heartbeat (30 s): with a short one, a client paused by flow control
+  // while the machine is busy (event-loop delay) misses two heartbeats and the simulator drops
+  // its socket, and the raw frames sent meanwhile are lost (they are not retained).
+  const sim = useSimulatorAndHelper();
 
   it(`the corpus (${HOSTILE_CASES.length} cases): an error with its code or the documented tolerance, counted, and the stream goes on`, async () => {
     const injectable = HOSTILE_CASES;
@@ -58,7 +71,7 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
 
       if (start === 0) {
         // The first connect starts live: a valid event sets the client's position.
-        await simPost(sim(), '/sim/frames', { frame: followUp(nextSeq, 'start') });
+        await sendFrame(sim(), followUp(nextSeq, 'start'), 'the first event');
         await waitFor('the first event', () => received.length === 1);
         nextSeq += 1;
       }
@@ -69,7 +82,7 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
         await sendCase(hostile, nextSeq);
         if (hostile.usesSeq || hostile.closesSocket) nextSeq += 1;
         const marker = `after ${hostile.name}`;
-        await simPost(sim(), '/sim/frames', { frame: followUp(nextSeq, marker) });
+        await sendFrame(sim(), followUp(nextSeq, marker), `the valid event after "${hostile.name}"`);
         nextSeq += 1;
         await waitFor(`the valid event after "${hostile.name}"`, () => received.some((msg) => msg.payload === marker), 5000);
         const expect = hostile.expect;
@@ -100,7 +113,7 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
 
   /** Sends one case; a frame that closes the socket is followed by a wait for the reconnect. */
   async function sendCase(hostile: HostileCase, seq: number): Promise<void> {
-    await simPost(sim(), '/sim/frames', { frame: hostile.frame(seq) });
+    await sendFrame(sim(), hostile.frame(seq), `"${hostile.name}"`);
     if (!hostile.closesSocket) return;
     await waitFor('the socket to be closed by the oversized frame', async () => (await simState(sim())).sockets === 0, 3000).catch(() => undefined /* it may already be back */);
     await waitFor('the reconnect after the oversized frame', async () => (await simState(sim())).sockets === 1, 5000);

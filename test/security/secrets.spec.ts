@@ -7,6 +7,11 @@
  * (at trace level, with audit events), every status text (a Status node logging to the
  * console) and every error (a Catch node logging to the console), including failures: a wrong
  * password, a wrong app secret, a refused stream key, malformed frames and expired tokens.
+ *
+ * The deploy and every failure path run once, in `before` hooks; each test then checks one
+ * outcome or one way out, so any single test passes (or fails) the same run alone
+ * (`-g "<title>"`) as in the whole file. The shutdown, which ends the runtime, is the `before`
+ * of the last block, so it only runs when that block's test runs.
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +28,7 @@ import {
   SIMULATOR_ACCOUNT_SECRETS,
   startSecureNodeRed,
   type CommsConnection,
+  type CommsMessage,
   type FlowJson,
   type RunningNodeRed,
 } from './support/secure-node-red';
@@ -123,6 +129,31 @@ function assertNoTokenShapes(text: string, where: string): void {
   assert.deepEqual(shapes, [], `${where} contains token-shaped strings (32 hex digits): ${shapes.join(', ')}`);
 }
 
+/** The smart plug of the simulator's demo scenario (model smartplug-v2, as every in-node of the flow asks for). */
+const PLUG = 'AC000W000340649';
+/** An event of the plug reaching the debug node that logs the flow's events. */
+const EVENT_LOGGED = /\[debug:node debug-events\][^[]*AC000W000340649/;
+/** A well-framed but invalid event (its seq is not a number). */
+const INVALID_EVENT = '{"seq":"not-a-number","metadata":{"event_type":"datapoint"}}';
+
+/** The `text` of a comms status message, if any. */
+function statusText(message: CommsMessage): unknown {
+  return (message.data as { text?: unknown } | null)?.text;
+}
+
+type SimSubscription = SimState['subscriptions'][number];
+
+/** Waits (bounded) until the simulator has a connected subscription that `accept`s, and returns it. */
+async function connectedSubscription(sim: RunningSimulator, what: string, accept: (s: SimSubscription) => boolean): Promise<SimSubscription> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const found = (await simState(sim)).subscriptions.find((s) => s.connected && accept(s));
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no connected ${what} subscription within ${WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe('security: secrets never leave the credential store', function () {
   this.timeout(40_000);
   let sim: RunningSimulator;
@@ -138,8 +169,10 @@ describe('security: secrets never leave the credential store', function () {
     'wrong app secret': WRONG_APP_SECRET,
     'unknown stream key': UNKNOWN_STREAM_KEY,
   };
+  /** The admin API's answers to the deploy and the redeploy. */
+  const deploys: Array<{ status: number; text: string }> = [];
 
-  before(async function () {
+  before('start the simulator, a subscription for the key-mode node, Node-RED and the comms socket', async function () {
     this.timeout(40_000);
     sim = await startSimulator({ rate: 0, seed: 7, heartbeatMs: 1000, ackDelayMs: 20 });
     // The key-mode node's stream key: a subscription created outside Node-RED, as a user would.
@@ -156,41 +189,26 @@ describe('security: secrets never leave the credential store', function () {
     comms = await red.openComms(token);
   });
 
-  after(async () => {
-    await comms?.close();
-    await red?.dispose();
-    await sim?.close();
-  });
-
-  it('deploys credentials through POST /flows and the streams come up', async () => {
-    const answer = await red!.request('POST', '/flows', {
-      token,
-      body: securityFlow(sim, keyModeStreamKey),
-      headers: { 'Node-RED-Deployment-Type': 'full' },
-    });
+  before('deploy credentials through POST /flows and wait until every stream is up or refused', async function () {
+    this.timeout(40_000);
+    const answer = await red!.request('POST', '/flows', { token, body: securityFlow(sim, keyModeStreamKey), headers: { 'Node-RED-Deployment-Type': 'full' } });
+    deploys.push({ status: answer.status, text: answer.text });
     assert.equal(answer.status, 204, `deploy failed: HTTP ${answer.status} ${answer.text}`);
-    await comms!.waitFor(
-      (messages) => messages.some((m) => m.topic === 'status/in-key' && (m.data as { text?: unknown } | null)?.text === 'connected'),
-      WAIT_MS,
-      'the key-mode node connected',
-    );
+    await comms!.waitFor((messages) => messages.some((m) => m.topic === 'status/in-key' && statusText(m) === 'connected'), WAIT_MS, 'the key-mode node connected');
     await red!.waitForLog(/AUTH_REFUSED/, WAIT_MS, 'the unknown stream key refused');
     await red!.waitForLog(/BAD_CREDENTIALS/, WAIT_MS, 'the wrong password refused');
     await red!.waitForLog(/BAD_APPLICATION/, WAIT_MS, 'the wrong app secret refused');
-    const state = await simState(sim);
-    const auto = state.subscriptions.find((s) => s.subscription_type === 'connectivity');
-    assert.ok(auto, 'the auto-mode node created no connectivity subscription');
+    const auto = await connectedSubscription(sim, 'connectivity', (s) => s.subscription_type === 'connectivity');
     secrets['auto-mode stream key'] = auto.stream_key;
-    assert.ok(state.tokens >= 1, 'the runtime holds no token: nothing was signed in');
   });
 
-  it('delivers events and reports malformed frames, expired tokens and a redeploy', async () => {
-    await simPost(sim, '/sim/devices/AC000W000340649/properties/outlet1', { value: 1 });
-    await simPost(sim, '/sim/devices/AC000W000340649/connectivity', { status: 'Offline' });
-    await red!.waitForLog(/AC000W000340649/, WAIT_MS, 'an event reached the debug node');
+  before('send events, an invalid event and every malformed frame; expire the tokens and redeploy', async function () {
+    this.timeout(40_000);
+    await simPost(sim, `/sim/devices/${PLUG}/properties/outlet1`, { value: 1 });
+    await simPost(sim, `/sim/devices/${PLUG}/connectivity`, { status: 'Offline' });
+    await red!.waitForLog(EVENT_LOGGED, WAIT_MS, 'an event reached the debug node');
     // A well-framed but invalid event first (the too-large kind below costs the socket).
-    const invalidEvent = '{"seq":"not-a-number","metadata":{"event_type":"datapoint"}}';
-    await simPost(sim, '/sim/frames', { frame: `${invalidEvent.length}|${invalidEvent}`, streamKey: keyModeStreamKey });
+    await simPost(sim, '/sim/frames', { frame: `${INVALID_EVENT.length}|${INVALID_EVENT}`, streamKey: keyModeStreamKey });
     await red!.waitForLog(/INVALID_EVENT/, WAIT_MS, 'the invalid event reported');
     for (const kind of MALFORMED_KINDS) await simPost(sim, '/sim/faults/malformed', { kind, streamKey: keyModeStreamKey });
     for (const code of MALFORMED_CODES) await red!.waitForLog(new RegExp(code), WAIT_MS, `the ${code} frame reported`);
@@ -199,18 +217,51 @@ describe('security: secrets never leave the credential store', function () {
     const flow = securityFlow(sim, keyModeStreamKey);
     flow.push(inNode('in-auto-2', 'registration', 'acct-ok', {}));
     const answer = await red!.request('POST', '/flows', { token, body: flow, headers: { 'Node-RED-Deployment-Type': 'full' } });
+    deploys.push({ status: answer.status, text: answer.text });
     assert.equal(answer.status, 204, `redeploy failed: HTTP ${answer.status} ${answer.text}`);
-    const deadline = Date.now() + WAIT_MS;
-    let registration: SimState['subscriptions'][number] | undefined;
-    while (!registration?.connected && Date.now() < deadline) {
-      registration = (await simState(sim)).subscriptions.find((s) => s.subscription_type === 'registration');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.ok(registration?.connected, 'the registration node did not connect after the tokens expired');
+    const registration = await connectedSubscription(sim, 'registration', (s) => s.subscription_type === 'registration');
     secrets['redeployed auto-mode stream key'] = registration.stream_key;
+    // The redeploy restarted every node: the tests find the other good streams up again too.
+    await connectedSubscription(sim, 'connectivity', (s) => s.subscription_type === 'connectivity');
+    await connectedSubscription(sim, 'key-mode', (s) => s.stream_key === keyModeStreamKey);
   });
 
-  it('GET /flows (v1 and v2) and GET /flow/:id carry no credential value at all', async () => {
+  after(async () => {
+    await comms?.close();
+    await red?.dispose();
+    await sim?.close();
+  });
+
+  it('accepts the credentials deployed through POST /flows, and the redeploy: HTTP 204 both times', () => {
+    assert.deepEqual(
+      deploys.map((answer) => answer.status),
+      [204, 204],
+      deploys.map((answer) => answer.text).join(' | '),
+    );
+  });
+
+  it('signs in and streams with the stored credentials: key mode, auto mode, and the auto node of the redeploy after the tokens expired', async () => {
+    const state = await simState(sim);
+    const connected = state.subscriptions.filter((s) => s.connected).map((s) => s.subscription_type).sort();
+    assert.deepEqual(connected, ['connectivity', 'datapoint', 'registration'], 'the key-mode datapoint, auto connectivity and redeployed registration streams');
+    assert.ok(state.subscriptions.some((s) => s.stream_key === keyModeStreamKey && s.connected), 'the key-mode stream is the one connected');
+    assert.ok(state.tokens >= 1, 'the runtime holds no token: nothing was signed in');
+  });
+
+  it('reports each refusal with its code: the unknown stream key, the wrong password and the wrong app secret', () => {
+    const log = red!.log();
+    for (const code of ['AUTH_REFUSED', 'BAD_CREDENTIALS', 'BAD_APPLICATION']) assert.match(log, new RegExp(code), `no ${code} in the log`);
+  });
+
+  it('delivers events to the flow and reports the invalid event and every malformed frame to the Catch node', () => {
+    const log = red!.log();
+    assert.match(log, EVENT_LOGGED, 'no event reached the debug node');
+    for (const code of ['INVALID_EVENT', ...MALFORMED_CODES]) {
+      assert.match(log, new RegExp(`\\[debug:node debug-catch\\][^\\[]*${code}`), `the Catch node did not log ${code}`);
+    }
+  });
+
+  it('GET /flows in API v1 and v2 and GET /flow/:id carry no credential value at all', async () => {
     const v1 = await red!.request('GET', '/flows', { token });
     const v2 = await red!.request('GET', '/flows', { token, headers: { 'Node-RED-API-Version': 'v2' } });
     const tab = await red!.request('GET', '/flow/tab1', { token });
@@ -239,7 +290,7 @@ describe('security: secrets never leave the credential store', function () {
     }
   });
 
-  it('flows.json holds no secret and flows_cred.json is encrypted', async () => {
+  it('flows.json holds no secret and flows_cred.json is encrypted', () => {
     const flowsFile = fs.readFileSync(path.join(red!.userDir, 'flows.json'), 'utf8');
     assert.ok(flowsFile.includes('acct-ok'), 'flows.json does not hold the deployed flow');
     assertNoSecrets(flowsFile, secrets, 'flows.json');
@@ -252,23 +303,28 @@ describe('security: secrets never leave the credential store', function () {
     assert.ok(!credFile.includes(CREDENTIAL_SECRET), 'flows_cred.json contains the credential secret');
   });
 
-  it('the editor\'s comms socket (every status text and notification) carries no secret or token', async () => {
+  it('the editor\'s comms socket, every status text and notification, carries no secret or token', () => {
     const statusTopics = new Set(comms!.messages.filter((m) => m.topic.startsWith('status/')).map((m) => m.topic));
-    for (const id of ['in-key', 'in-badkey', 'in-auto', 'in-badpw', 'in-badapp']) assert.ok(statusTopics.has(`status/${id}`), `no status of ${id} on comms`);
+    for (const id of ['in-key', 'in-badkey', 'in-auto', 'in-badpw', 'in-badapp', 'in-auto-2']) assert.ok(statusTopics.has(`status/${id}`), `no status of ${id} on comms`);
     const frames = comms!.frames.join('\n');
     assertNoSecrets(frames, secrets, 'the comms socket');
     assertNoTokenShapes(frames, 'the comms socket');
   });
 
-  it('the log, every status text and every error stay free of secrets and tokens, through shutdown', async () => {
-    await comms!.close();
-    await red!.stop();
-    const log = red!.log();
-    // The scan would prove nothing if the status and error paths never ran.
-    assert.match(log, /\[debug:node debug-status\]/, 'no status text was logged');
-    assert.match(log, /\[debug:node debug-catch\][\s\S]*BAD_JSON/, 'no error reached the Catch node');
-    assert.match(log, /Stopped flows|Stopping flows/, 'the shutdown was not logged');
-    assertNoSecrets(log, secrets, 'the Node-RED log');
-    assertNoTokenShapes(log, 'the Node-RED log');
+  describe('after the runtime stopped', () => {
+    before('stop Node-RED (its log is complete then)', async () => {
+      await comms!.close();
+      await red!.stop();
+    });
+
+    it('the log, every status text and every error stay free of secrets and tokens, through shutdown', () => {
+      const log = red!.log();
+      // The scan would prove nothing if the status and error paths never ran.
+      assert.match(log, /\[debug:node debug-status\]/, 'no status text was logged');
+      assert.match(log, /\[debug:node debug-catch\][\s\S]*BAD_JSON/, 'no error reached the Catch node');
+      assert.match(log, /Stopped flows|Stopping flows/, 'the shutdown was not logged');
+      assertNoSecrets(log, secrets, 'the Node-RED log');
+      assertNoTokenShapes(log, 'the Node-RED log');
+    });
   });
 });

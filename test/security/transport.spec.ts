@@ -149,9 +149,8 @@ describe('security: transport', function () {
     assert.ok(!/\[warn\][^\n]*127\.0\.0\.1/.test(red!.log()), 'a loopback URL was warned about');
   });
 
-  // KNOWN LEAK, skipped until fixed: nodes/lib/endpoints.ts checkCustomUrl quotes an unparseable
-  // URL unless it holds '@', so `host/stream?stream_key=KEY` (a pasted URL without its scheme)
-  // reaches node.error, the log and Catch nodes with the key. Enable once it is not echoed.
+  // A pasted URL without its scheme (`host/stream?stream_key=KEY`) is unparseable: the BAD_URL
+  // error must not quote it, or the key reaches node.error, the log and Catch nodes.
   it('does not echo a stream key pasted into an unparseable stream URL (BAD_URL)', () => {
     const errors = probeLines(red!.log()).filter((line) => line.source === 'in-pasted-key');
     assert.deepEqual(errors.map((line) => line.code), ['BAD_URL'], JSON.stringify(errors));

@@ -126,7 +126,7 @@ describe('simulator: device service (writes and acknowledgements)', () => {
 
   it('never acknowledges at ackDropRate 1, and not for properties without ack_enabled', async () => {
     await start({ ackDropRate: 1, ackDelayMs: 0 });
-    const acks = await subscribe(sim, token, { subscription_type: 'datapointack', dsn: '*', oem_model: '*' });
+    const acks = await subscribe(sim, token, { subscription_type: 'datapointack', dsn: `${THERMOSTAT},${PLUG}`, oem_model: '*' });
     const dropped = await writeOk(sim, token, THERMOSTAT, 'hvac_mode', 'auto');
     const unacknowledged = await writeOk(sim, token, PLUG, 'child_lock', 1);
     assert.equal(unacknowledged.ack_enabled, false);

@@ -107,6 +107,17 @@ describe('simulator: DSS subscription REST API', () => {
     assert.deepEqual([rules[0].oem, rules[0].oem_model, rules[0].property_name, rules[0].access_grant], ['0dfc7900', '*', '*', true]);
   });
 
+  it('refuses a cloud subscription to every model and every device: DSNs are required when oem_model is *', async () => {
+    const create = (dsn: string | undefined) =>
+      request(sim, 'POST', '/api/v1/subscriptions.json', {
+        token,
+        body: { subscription: { name: 'all', oem_model: '*', ...(dsn === undefined ? {} : { dsn }), client_type: 'cloud', subscription_type: 'connectivity' } },
+      });
+    assert.equal((await create(undefined)).status, 422);
+    assert.equal((await create('*')).status, 422);
+    assert.equal((await create('AC000W005606115')).status, 201);
+  });
+
   it('creates (201), shows and deletes (204) access rules; subscription creation honours them', async () => {
     const limited = (await signIn(sim, LIMITED_ACCOUNT)).access_token;
     const connectivity = { oem_model: 'thermo-t100', dsn: '*', client_type: 'cloud', subscription_type: 'connectivity' };

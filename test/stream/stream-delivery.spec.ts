@@ -151,7 +151,7 @@ describe('StreamClient delivery', () => {
     client.start();
     const connection = await bench.server.nextConnection();
     connection.send('no separator here');
-    connection.send('99|{"seq":"0"}');
+    connection.send('99|{"seq":"0"'); // LEN is advisory: only a frame that is not JSON either is refused
     connection.send('5|{bad}');
     connection.send('');
     connection.send(datapointFrame(0));

@@ -5,6 +5,7 @@
  * against the simulator.
  */
 import { strict as assert } from 'node:assert';
+import FakeTimers from '@sinonjs/fake-timers';
 import type { StateInfo, StreamError, StreamEventInfo } from '../../nodes/lib/stream';
 import { StreamClient } from '../../nodes/lib/stream';
 import { startSimulator, type RunningSimulator } from '../../simulator';
@@ -51,21 +52,30 @@ describe('StreamClient flow control (scripted server)', () => {
     assert.equal(client.stats.duplicates, 0);
   });
 
-  it('suspends the watchdog while paused and restarts it on resume', async () => {
-    const client = bench.client({ heartbeatTimeoutMs: 120 });
-    const errors = record<StreamError>(client, 'error');
-    const opened = nextEvent(client, 'state', (info: StateInfo) => info.state === 'open');
-    client.start();
-    await bench.server.nextConnection();
-    await opened;
-    client.pause();
-    await delay(400); // more than three heartbeat timeouts of silence
-    assert.deepEqual(errors.map((error) => error.code), [], 'no HEARTBEAT_TIMEOUT while paused');
-    assert.equal(client.state, 'open');
-    assert.equal(bench.server.attempts.length, 1);
-    const timeout = nextEvent<StreamError>(client, 'error', (error) => error.code === 'HEARTBEAT_TIMEOUT', 2000);
-    client.resume();
-    await timeout; // the server stays silent: the restarted watchdog fires
+  it('suspends the watchdog while paused and restarts it on resume (fake clock for the watchdog)', async () => {
+    // Installed before start(): the watchdog runs on the fake clock; the socket is real.
+    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const client = bench.client({ heartbeatTimeoutMs: 120 });
+      const errors = record<StreamError>(client, 'error');
+      const opened = nextEvent(client, 'state', (info: StateInfo) => info.state === 'open');
+      client.start();
+      await bench.server.nextConnection();
+      await opened;
+      client.pause();
+      clock.tick(400); // more than three heartbeat timeouts of silence
+      assert.deepEqual(errors.map((error) => error.code), [], 'no HEARTBEAT_TIMEOUT while paused');
+      assert.equal(client.state, 'open');
+      assert.equal(bench.server.attempts.length, 1);
+      client.resume();
+      clock.tick(119);
+      assert.deepEqual(errors.map((error) => error.code), [], 'the restarted watchdog gives a full heartbeat timeout');
+      clock.tick(1); // the server stays silent: the restarted watchdog fires
+      assert.deepEqual(errors.map((error) => error.code), ['HEARTBEAT_TIMEOUT']);
+      await client.close();
+    } finally {
+      clock.uninstall();
+    }
   });
 
   it('holds what was already read when a listener pauses mid-burst, and a listener may pause again during resume', async () => {

@@ -6,12 +6,12 @@
 import type { RunningSimulator } from '../../simulator/index';
 
 /**
- * An account node with region `custom` and the simulator's three URLs, field deployment, cloud
+ * An account node with region `custom` and the simulator's four URLs (its device service too), field deployment, cloud
  * client type, `heartbeatTimeout` 90 s and TLS required for non-loopback hosts; `props` (at least
  * `id`) override or add any property, e.g. `name` or `credentials`.
  */
 export function simulatorAccountNode(
-  sim: Pick<RunningSimulator, 'streamUrl' | 'apiUrl' | 'userUrl'>,
+  sim: Pick<RunningSimulator, 'streamUrl' | 'apiUrl' | 'userUrl'> & Partial<Pick<RunningSimulator, 'deviceUrl'>>,
   props: Record<string, unknown> & { id: string },
 ): Record<string, unknown> {
   return {
@@ -22,6 +22,7 @@ export function simulatorAccountNode(
     streamUrl: sim.streamUrl,
     apiUrl: sim.apiUrl,
     userUrl: sim.userUrl,
+    deviceUrl: sim.deviceUrl ?? '',
     heartbeatTimeout: 90,
     allowInsecure: false,
     ...props,

@@ -30,12 +30,20 @@ const STARTUP_POLL_MS = 100;
 /** One start-up probe gives up after this long (2 s): it is loopback, a slow answer means "not yet". */
 const PROBE_TIMEOUT_MS = 2_000;
 
-/** Editor files the build copies verbatim into dist/: a stale copy would test yesterday's editor. */
-const COPIED_EDITOR_FILES = [
-  ['nodes/ayla-dss.html', 'dist/ayla-dss.html'],
-  ['locales/en-US/ayla-dss.html', 'dist/locales/en-US/ayla-dss.html'],
-  ['locales/en-US/ayla-dss.json', 'dist/locales/en-US/ayla-dss.json'],
-];
+/**
+ * Editor files the build copies verbatim into dist/, every language's catalog and help: a stale
+ * copy would test yesterday's editor.
+ */
+function copiedEditorFiles(): Array<[string, string]> {
+  const locales = path.join(REPO_ROOT, 'locales');
+  return fs
+    .readdirSync(locales, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => fs.readdirSync(path.join(locales, entry.name)).map((file) => `locales/${entry.name}/${file}`))
+    .map((source): [string, string] => [source, `dist/${source}`]);
+}
+/** The editor html is built, not copied (templates + bundled nodes/editor code): compared with a fresh build. */
+const BUILT_EDITOR_HTML = 'dist/ayla-dss.html';
 
 /** Throws with a clear message when the package has not been built, or its editor files are stale. */
 export function assertBuilt(): void {
@@ -43,11 +51,17 @@ export function assertBuilt(): void {
   if (!fs.existsSync(DIST_ENTRY)) {
     throw new Error(`${path.relative(REPO_ROOT, DIST_ENTRY)} is missing: run ${rebuild}`);
   }
-  for (const [source, copy] of COPIED_EDITOR_FILES) {
+  for (const [source, copy] of copiedEditorFiles()) {
     const built = path.join(REPO_ROOT, copy);
     if (!fs.existsSync(built) || !fs.readFileSync(built).equals(fs.readFileSync(path.join(REPO_ROOT, source)))) {
       throw new Error(`${copy} differs from ${source}: run ${rebuild}`);
     }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { assembleEditorHtml } = require('../../scripts/build-editor.js') as { assembleEditorHtml(): string };
+  const builtHtml = path.join(REPO_ROOT, BUILT_EDITOR_HTML);
+  if (!fs.existsSync(builtHtml) || fs.readFileSync(builtHtml, 'utf8') !== assembleEditorHtml()) {
+    throw new Error(`${BUILT_EDITOR_HTML} is older than nodes/ayla-dss.html or nodes/editor/: run ${rebuild}`);
   }
 }
 

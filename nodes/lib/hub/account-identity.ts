@@ -1,7 +1,9 @@
 /**
- * Everything the runtime keeps per account identity — e-mail, service URLs, client type and
- * instance label — however many `ayla-dss-account` nodes share it: the user-service session,
- * the subscriptions found or created, and the {@link StreamHub} of its streams. Two account
+ * Everything the runtime keeps per account identity — e-mail, service URLs, client type,
+ * instance label and a fingerprint of the secrets — however many `ayla-dss-account` nodes share
+ * it: the user-service session (one sign-in for the DSS REST API and the device service alike),
+ * the subscriptions found or created, the {@link StreamHub} of its streams, its device services
+ * ({@link DeviceAccess}, one per device-service URL) and its write limit. Two account
  * nodes with the same credentials therefore share one find-or-create and one socket per
  * subscription instead of replacing each other's sockets, and a redeploy signs in again for
  * nothing.
@@ -12,12 +14,16 @@
  * without secrets ({@link positionScopeOf}), subscriptions are found again by name, and the
  * sign-in budget is per e-mail and user service (`docs/protocol.md` §3.7).
  */
+import { DeviceClient } from '../device-client';
 import type { ClientType, Endpoints } from '../endpoints';
 import { ConfigError } from '../errors';
+import { DEFAULT_WRITE_RATE } from '../node-options';
 import { fingerprint } from '../secrets';
 import { Session, type Credentials } from '../session';
 import type { SignInBudget } from '../sign-in-budget';
 import { SubscriptionClient, type Subscription } from '../subscriptions';
+import { WriteLimiter } from '../write-limiter';
+import { DeviceAccess } from './device-access';
 import type { FlowControlGroup } from './flow-control-group';
 import type { PositionLease } from './position-files';
 import type { StreamClientFactory } from './shared-stream';
@@ -33,6 +39,8 @@ export interface AccountSettings {
   heartbeatTimeoutMs: number;
   /** Goes into subscription names, so two Node-RED instances can use separate subscriptions; '' = none. */
   instanceLabel: string;
+  /** Datapoint writes per second for the identity (the most recent account node's); default {@link DEFAULT_WRITE_RATE}. */
+  writeRate?: number;
 }
 
 /** The log sinks of the account node(s) using an identity (no secrets are ever passed). */
@@ -82,6 +90,10 @@ export class AccountIdentity {
   /** When the last user left (epoch ms); the runtime forgets idle identities after a while. */
   lastUsedAt: number;
   private subscriptionsClient: SubscriptionClient | null = null;
+  private userSession: Session | null = null;
+  private readonly deviceServices = new Map<string, DeviceAccess>();
+  /** Every write of the identity passes here, whichever account node or device URL it goes through. */
+  readonly writeLimiter: WriteLimiter;
 
   constructor(
     readonly key: string,
@@ -89,6 +101,7 @@ export class AccountIdentity {
     private readonly services: IdentityServices,
   ) {
     this.lastUsedAt = services.now();
+    this.writeLimiter = new WriteLimiter({ rate: () => this.settings.writeRate ?? DEFAULT_WRITE_RATE, now: services.now });
     this.hub = new StreamHub(
       {
         streamUrl: settings.endpoints.streamUrl,
@@ -131,15 +144,53 @@ export class AccountIdentity {
   /** The subscription REST client, created on first use with the identity's session. */
   subscriptionClient(): SubscriptionClient {
     if (this.subscriptionsClient) return this.subscriptionsClient;
-    const { apiUrl, userUrl, credentials } = this.checkAutoPossible();
-    const session = new Session({
+    const { apiUrl } = this.checkAutoPossible();
+    this.subscriptionsClient = new SubscriptionClient({ apiUrl, session: this.session(), requestTimeoutMs: this.services.requestTimeoutMs });
+    return this.subscriptionsClient;
+  }
+
+  /**
+   * The device service at `deviceUrl` (an account node's; two account nodes of one identity may
+   * name different ones), created on first use with the identity's session and write limit.
+   *
+   * @throws {@link ConfigError} `NO_DEVICE_URL`, `NO_ENDPOINT` or `MISSING_CREDENTIALS`
+   */
+  devices(deviceUrl: string | null | undefined): DeviceAccess {
+    if (!deviceUrl) throw new ConfigError('NO_DEVICE_URL', 'the account has no device-service URL');
+    const known = this.deviceServices.get(deviceUrl);
+    if (known) return known;
+    const client = new DeviceClient({ deviceUrl, session: this.session(), requestTimeoutMs: this.services.requestTimeoutMs, now: this.services.now });
+    const access = new DeviceAccess({ client, limiter: this.writeLimiter, now: this.services.now });
+    this.deviceServices.set(deviceUrl, access);
+    return access;
+  }
+
+  /**
+   * The user-service session, created on first use: one per identity, so the streams'
+   * subscriptions and the device service cost one sign-in together.
+   *
+   * @throws {@link ConfigError} `NO_ENDPOINT` or `MISSING_CREDENTIALS`
+   */
+  private session(): Session {
+    if (this.userSession) return this.userSession;
+    const userUrl = this.settings.endpoints.userUrl;
+    if (!userUrl) throw new ConfigError('NO_ENDPOINT', 'signing in needs the user service URL');
+    const credentials = this.completeCredentials();
+    this.userSession = new Session({
       userUrl,
       credentials,
       requestTimeoutMs: this.services.requestTimeoutMs,
       signInGate: this.services.signInBudget.gate(credentials.email, userUrl),
     });
-    this.subscriptionsClient = new SubscriptionClient({ apiUrl, session, requestTimeoutMs: this.services.requestTimeoutMs });
-    return this.subscriptionsClient;
+    return this.userSession;
+  }
+
+  private completeCredentials(): Credentials {
+    const credentials = this.settings.credentials;
+    if (!credentials || !credentials.email || !credentials.password || !credentials.appId || !credentials.appSecret) {
+      throw new ConfigError('MISSING_CREDENTIALS', 'signing in needs e-mail, password, app id and app secret');
+    }
+    return credentials;
   }
 
   /**

@@ -19,6 +19,8 @@ export type StreamStatus =
   | { state: 'reconnecting'; delayMs?: number; attempt?: number; code?: string }
   | { state: 'auth-failed'; code: string }
   | { state: 'config-error'; code: string }
+  /** The node was told to stop (control input, or `autoStart` off): no stream, position kept. */
+  | { state: 'stopped' }
   | { state: 'closed' };
 
 /** Something a listener should report through `node.error` / `node.warn`. Never carries a secret. */
@@ -49,6 +51,16 @@ export interface StreamListener {
   deliver(normalised: NormalisedEvent, raw: AylaEvent): void;
   status(status: StreamStatus): void;
   problem(problem: StreamProblem): void;
+}
+
+/** How a registration starts its stream. */
+export interface RegisterOptions {
+  /**
+   * Read after this seq when the registration starts the stream (the stream is new): a standby
+   * taking over from the last seq the active instance published. Ignored when the stream is
+   * already running for other nodes.
+   */
+  startAfterSeq?: number;
 }
 
 /** Returned by a registration. */

@@ -9,10 +9,13 @@
  *   reconnect loop says what is wrong once;
  * - an event type the stream should not carry, a seq jump and a length mismatch: once each.
  */
-import { EventValidationError } from '../events';
-import { FrameError } from '../frames';
+import type { EventValidationError } from '../events';
+import type { FrameError } from '../frames';
 import type { StreamGap, StreamNotice } from '../stream';
 import type { StreamProblem } from './contract';
+
+/** Codes of the problems this reporter adds to the clients' own (each has a catalog text). */
+export const PROBLEM_CODES = ['GAP', 'SUPPRESSED', 'UNEXPECTED_EVENT_TYPE', 'SEQ_JUMP', 'SEQ_RENUMBERED', 'LEN_PREFIX_MISMATCH'] as const;
 
 /** Reports of one kind per stream and window before the rest goes silent (10). */
 export const MAX_PROBLEMS_PER_WINDOW = 10;
@@ -89,8 +92,7 @@ export class ProblemReporter {
 
   /** A malformed frame or an invalid event: an error listeners count. */
   invalid(error: FrameError | EventValidationError): void {
-    const params: Record<string, string | number> = error instanceof FrameError ? { excerpt: error.excerpt } : { path: error.path };
-    this.invalidFrames.send({ level: 'error', code: error.code, error, params, invalid: true }, this.broadcast);
+    this.invalidFrames.send({ level: 'error', code: error.code, error, params: { ...error.params }, invalid: true }, this.broadcast);
   }
 
   /** Seqs the server could not replay: one warning naming them. */

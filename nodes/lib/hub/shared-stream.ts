@@ -9,7 +9,7 @@
 import { CodedError, codeOf, messageOf } from '../errors';
 import type { AylaEvent, EventType } from '../events';
 import { copyEvent, copyNormalised } from '../event-copy';
-import { AUTH_ERROR_CODES, AylaApiError } from '../http';
+import { AUTH_ERROR_CODES } from '../http';
 import { normaliseEvent, type NormalisedEvent } from '../normalise';
 import type { StateInfo, StreamClient, StreamClientOptions, StreamEventInfo, StreamKeyGrant } from '../stream';
 import { subscriptionName, type Subscription, type SubscriptionClient } from '../subscriptions';
@@ -183,8 +183,7 @@ export class SharedStream {
       this.currentSubscription = subscription;
       this.stickyFailure = null;
     } catch (error) {
-      // TODO(libhard merge): AylaApiError becomes a CodedError; drop the first branch.
-      const code = error instanceof AylaApiError ? error.code : codeOf(error, 'KEY_ERROR');
+      const code = codeOf(error, 'KEY_ERROR');
       if (!AUTH_ERROR_CODES.has(code) && isConfigCode(code)) this.setSticky({ state: 'config-error', code });
       else if (AUTH_ERROR_CODES.has(code)) this.setSticky({ state: 'auth-failed', code });
       this.problems.connectionFailed(code, error instanceof Error ? error : new Error(String(error)));

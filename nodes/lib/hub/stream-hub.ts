@@ -13,7 +13,7 @@
 import { ConfigError, codeOf } from '../errors';
 import type { PositionStore } from '../position-file';
 import { subscriptionName, type Subscription, type SubscriptionSpec } from '../subscriptions';
-import type { Registration, StreamListener, StreamRequest } from './contract';
+import type { RegisterOptions, Registration, StreamListener, StreamRequest } from './contract';
 import type { FlowControlGroup } from './flow-control-group';
 import { settleWithin } from './position-files';
 import { SharedStream, type StreamClientFactory, type SubscriptionApi } from './shared-stream';
@@ -89,7 +89,7 @@ export class StreamHub {
    *
    * @throws {@link ConfigError} when the request cannot work with this account (checked before any network use)
    */
-  register(request: StreamRequest, listener: StreamListener): Registration {
+  register(request: StreamRequest, listener: StreamListener, options: RegisterOptions = {}): Registration {
     const id = this.streamIdOf(request);
     const pending = this.pendingDeletions.get(id);
     if (pending) {
@@ -115,7 +115,11 @@ export class StreamHub {
       this.streams.set(id, stream);
     }
     stream.add(listener);
-    if (isNew) stream.start(this.context.positionStore().ready);
+    if (isNew) {
+      const startAfterSeq = options.startAfterSeq;
+      if (startAfterSeq !== undefined && Number.isSafeInteger(startAfterSeq) && startAfterSeq >= 0) stream.positions.override(startAfterSeq);
+      stream.start(this.context.positionStore().ready);
+    }
     let released = false;
     const shared = stream;
     return {

@@ -75,6 +75,12 @@ export class StreamPositions {
     return stored?.subscriptionId !== undefined;
   }
 
+  /** Sets the position to `seq` before the stream starts (keeping the subscription it belongs to). */
+  override(seq: number): void {
+    if (this.key === null) return;
+    this.store.set(this.key, { ...this.store.get(this.key), seq });
+  }
+
   /** Forgets the position (a deleted subscription has none worth keeping). */
   forget(): void {
     if (this.key !== null) this.store.delete(this.key);

@@ -31,8 +31,18 @@ export interface EditorBrowser {
   close(): Promise<void>;
 }
 
+/** What {@link launchBrowser} may change. */
+export interface BrowserOptions {
+  /**
+   * The browser's language (BCP 47, e.g. `de`, `zh-CN`): navigator.language and the
+   * Accept-Language header, which is how Node-RED's editor picks its language when the user
+   * has not chosen one in its settings. Default: Chromium's own (en-US here).
+   */
+  locale?: string;
+}
+
 /** Launches Chromium with a throw-away profile and opens one page. */
-export async function launchBrowser(): Promise<EditorBrowser> {
+export async function launchBrowser(options: BrowserOptions = {}): Promise<EditorBrowser> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(`no Chromium at ${CHROMIUM_PATH}: install it or set CHROMIUM_PATH (this test never downloads a browser)`);
   }
@@ -48,6 +58,7 @@ export async function launchBrowser(): Promise<EditorBrowser> {
       args: CHROMIUM_ARGS,
       viewport: VIEWPORT,
       timeout: 30_000,
+      ...(options.locale ? { locale: options.locale } : {}),
     });
   } catch (error) {
     fs.rmSync(profile, { recursive: true, force: true });

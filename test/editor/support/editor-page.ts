@@ -156,8 +156,12 @@ export function nodeBody(id: string): string {
   return `g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`;
 }
 
-/** Double-clicks a node on the canvas and waits for its edit tray. */
+/**
+ * Double-clicks a node on the canvas and waits for its edit tray. Waits first until the node is
+ * at rest and on top: right after the editor loads, the sidebar and tips still move the canvas.
+ */
 export async function openNodeDialog(page: Page, id: string, readySelector: string): Promise<void> {
+  await waitAtRest(page, `g.red-ui-flow-node-group[id="${id}"]`, `node ${id} is on the canvas, at rest`);
   const centre = await centreOf(page, nodeBody(id));
   await page.mouse.dblclick(centre.x, centre.y);
   await page.locator(readySelector).waitFor({ state: 'visible', timeout: UI_WAIT_MS });

@@ -42,7 +42,12 @@ const nodeRedMain = process.env.AYLA_NODE_RED_PATH ? require.resolve(path.resolv
  */
 export function requireCoreNode(modulePath: string): (RED: unknown) => void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(require.resolve(modulePath, { paths: [path.dirname(nodeRedMain)] })) as (RED: unknown) => void;
+  return require(resolveCoreModule(modulePath)) as (RED: unknown) => void;
+}
+
+/** The file of a module (e.g. `@node-red/nodes/package.json`) in the Node-RED tree of the runtime under test. */
+export function resolveCoreModule(modulePath: string): string {
+  return require.resolve(modulePath, { paths: [path.dirname(nodeRedMain)] });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
