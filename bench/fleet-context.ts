@@ -73,6 +73,20 @@ export function mqttInFlight(ctx: Pick<FleetContext, 'red'>, brokerNodeId: strin
   return Object.keys(broker?.client?.outgoing ?? {}).length;
 }
 
+/**
+ * Where a backlog can sit inside this process, for progress lines: heap and RSS (MB), callbacks
+ * waiting for the check phase (Node-RED delivers every message with `setImmediate`), and the
+ * flow's MQTT client (QoS 1 messages awaiting PUBACK, bytes not yet taken by its socket).
+ */
+export function processBacklog(ctx: Pick<FleetContext, 'red'>, brokerNodeId: string): string {
+  const usage = process.memoryUsage();
+  const immediates = process.getActiveResourcesInfo().filter((type) => type === 'Immediate').length;
+  const broker = ctx.red.getNode(brokerNodeId) as { client?: { outgoing?: Record<string, unknown>; stream?: { writableLength?: number } } } | null;
+  const unacked = Object.keys(broker?.client?.outgoing ?? {}).length;
+  const unsentKb = Math.round((broker?.client?.stream?.writableLength ?? 0) / 1024);
+  return `heap ${Math.round(usage.heapUsed / 2 ** 20)} MB, rss ${Math.round(usage.rss / 2 ** 20)} MB, immediates ${immediates}, mqtt unacked ${unacked}, unsent ${unsentKb} KB`;
+}
+
 /** Everything the phases use. */
 export interface FleetContext {
   sim: BenchSimulator;

@@ -5,14 +5,16 @@
  * node (QoS 1, retained), with the broker config node pointed at the benchmark's Mosquitto.
  *
  * - {@link typicalFlow}: one `ayla-datapoint-in` for the whole fleet (its six models by name,
- *   every DSN and property) → a `switch` that keeps
- *   events whose value could be converted (`msg.ayla.valueError` is null: every event of the
- *   simulator passes, so every seq must reach the broker and the run can count them) → change →
- *   mqtt out.
+ *   every DSN and property) → a filter → change → mqtt out. The filter is either a core `switch`
+ *   node keeping events whose value could be converted (`msg.ayla.valueError` is null), or the
+ *   in-node's own property filter (a regular expression every real property name matches). Both
+ *   pass every event of the simulator, so every seq must reach the broker and the run can count
+ *   them. They differ under a burst: the switch node handles one message per turn of the event
+ *   loop and queues the rest in memory, where the package's flow control cannot see them.
  * - {@link manyInNodesFlow}: N in-nodes over S subscriptions (S (model, property) pairs of the
  *   fleet catalog, N / S in-nodes each, every in-node of a subscription keeping the DSNs that end
  *   in its own digit, so each event still leaves through exactly one in-node), all wired into the
- *   same switch → change → mqtt out.
+ *   same filter → change → mqtt out.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,12 +75,20 @@ function account(sim: BenchSimulator): FlowNode {
   return { id: ACCOUNT_ID, type: 'ayla-dss-account', ...props };
 }
 
-/** switch → change → mqtt out and the broker, the change and mqtt out nodes as in examples/07. */
-function fanOutTail(broker: BrokerAddress): FlowNode[] {
+/** Where the typical flow filters: a core switch node, or the in-node's own filter. */
+export type FilterKind = 'switch' | 'in-node';
+
+/** What an in-node of these flows is wired to: the switch, or the change node when there is none. */
+function firstNodeOf(filter: FilterKind): string {
+  return filter === 'switch' ? SWITCH_ID : CHANGE_ID;
+}
+
+/** [switch →] change → mqtt out and the broker, the change and mqtt out nodes as in examples/07. */
+function fanOutTail(broker: BrokerAddress, filter: FilterKind): FlowNode[] {
   const change = exampleNode('change');
   const mqttOut = exampleNode('mqtt out');
   const brokerNode = exampleNode('mqtt-broker');
-  return [
+  const switchNode: FlowNode[] = [
     {
       id: SWITCH_ID,
       type: 'switch',
@@ -92,14 +102,23 @@ function fanOutTail(broker: BrokerAddress): FlowNode[] {
       outputs: 1,
       wires: [[CHANGE_ID]],
     },
+  ];
+  return [
+    ...(filter === 'switch' ? switchNode : []),
     { ...change, id: CHANGE_ID, z: TAB_ID, wires: [[MQTT_OUT_ID]] },
     { ...mqttOut, id: MQTT_OUT_ID, z: TAB_ID, broker: BROKER_ID, wires: [] },
     { ...brokerNode, id: BROKER_ID, broker: broker.host, port: String(broker.port), clientid: '' },
   ];
 }
 
-/** An `ayla-datapoint-in` wired to the switch. */
-function datapointIn(id: string, name: string, spec: { oemModel: string; properties: string }, dsnFilter: Array<{ mode: string; pattern: string }>): FlowNode {
+/** An `ayla-datapoint-in` wired to the first node of the tail. */
+function datapointIn(
+  id: string,
+  name: string,
+  spec: { oemModel: string; properties: string },
+  dsnFilter: Array<{ mode: string; pattern: string }>,
+  filter: FilterKind,
+): FlowNode {
   return {
     id,
     type: 'ayla-datapoint-in',
@@ -112,20 +131,21 @@ function datapointIn(id: string, name: string, spec: { oemModel: string; propert
     properties: spec.properties,
     dsnFilter,
     modelFilter: [],
-    propertyFilter: [],
+    // The in-node variant filters here: a rule every real property name passes, evaluated per event.
+    propertyFilter: filter === 'in-node' ? [{ mode: 'regex', pattern: '^[a-z][a-z0-9_]*$' }] : [],
     onlyChanges: false,
-    wires: [[SWITCH_ID]],
+    wires: [[firstNodeOf(filter)]],
   };
 }
 
 /** The typical flow; see the module comment. */
-export function typicalFlow(sim: BenchSimulator, broker: BrokerAddress): object[] {
+export function typicalFlow(sim: BenchSimulator, broker: BrokerAddress, filter: FilterKind): object[] {
   return [
     { id: TAB_ID, type: 'tab', label: 'fleet: typical flow' },
     account(sim),
     // Every model by name: a subscription to every device of every model (* and *) is refused.
-    datapointIn(TYPICAL_IN_NODE_ID, 'fleet datapoints', { oemModel: FLEET_MODELS.map((model) => model.oemModel).join(','), properties: '*' }, []),
-    ...fanOutTail(broker),
+    datapointIn(TYPICAL_IN_NODE_ID, 'fleet datapoints', { oemModel: FLEET_MODELS.map((model) => model.oemModel).join(','), properties: '*' }, [], filter),
+    ...fanOutTail(broker, filter),
   ];
 }
 
@@ -144,7 +164,7 @@ export function subscriptionSpecs(count: number): Array<{ oemModel: string; prop
 }
 
 /** The many-in-nodes flow and its in-node ids; see the module comment. */
-export function manyInNodesFlow(sim: BenchSimulator, broker: BrokerAddress, inNodes: number, subscriptions: number): { flow: object[]; inNodeIds: string[] } {
+export function manyInNodesFlow(sim: BenchSimulator, broker: BrokerAddress, inNodes: number, subscriptions: number, filter: FilterKind): { flow: object[]; inNodeIds: string[] } {
   const specs = subscriptionSpecs(subscriptions);
   const nodes: FlowNode[] = [];
   for (let index = 0; index < inNodes; index++) {
@@ -153,10 +173,10 @@ export function manyInNodesFlow(sim: BenchSimulator, broker: BrokerAddress, inNo
     const shares = Math.ceil(inNodes / specs.length);
     // With 10 in-nodes per subscription, in-node k keeps the DSNs ending in k; other counts: no split.
     const dsnFilter = shares === 10 ? [{ mode: 'wildcard', pattern: `*${share}` }] : [];
-    nodes.push(datapointIn(`fleet-in-${index}`, `${spec.oemModel} ${spec.properties} #${share}`, spec, dsnFilter));
+    nodes.push(datapointIn(`fleet-in-${index}`, `${spec.oemModel} ${spec.properties} #${share}`, spec, dsnFilter, filter));
   }
   return {
-    flow: [{ id: TAB_ID, type: 'tab', label: `fleet: ${inNodes} in-nodes` }, account(sim), ...nodes, ...fanOutTail(broker)],
+    flow: [{ id: TAB_ID, type: 'tab', label: `fleet: ${inNodes} in-nodes` }, account(sim), ...nodes, ...fanOutTail(broker, filter)],
     inNodeIds: nodes.map((node) => node.id),
   };
 }

@@ -13,9 +13,10 @@
  *   messages (QoS 1, retained): what the broker path carries on this machine without Node-RED.
  */
 import { formatCount, heapUsedMb, toMb } from './report';
-import { cpuMeter, delay, simSubscription, simSubscriptions, subscriberStats, waitDrained, waitUntil, type FleetContext } from './fleet-context';
-import { manyInNodesFlow } from './fleet-flows';
+import { cpuMeter, delay, processBacklog, simSubscription, simSubscriptions, subscriberStats, waitDrained, waitUntil, type FleetContext } from './fleet-context';
+import { BROKER_ID, manyInNodesFlow, type FilterKind } from './fleet-flows';
 import type { PacerTotals, PeerProcess } from './fleet-processes';
+import { liveAllocationsAfter, profileFor, type HeapLine, type ProfileLine } from './fleet-profile';
 import { controlCall } from './simulator-process';
 
 /** Below this many missing stream events the backlog counts as made (the last few are topped up one by one). */
@@ -46,8 +47,22 @@ export interface CatchUpResult {
   /** Flow-control pauses begun during the catch-up, and the time paused. */
   flowControlPauses: number;
   flowControlPausedMs: number;
+  /** Highest heap in use (no gc) and RSS of the Node-RED process during the catch-up, MB. */
+  peakHeapMb: number;
+  peakRssMb: number;
   cpu: Record<string, number | null>;
+  /** With profiling on: the functions that took the most time, 20 s into the catch-up. */
+  profile: ProfileLine[];
+  /** With profiling on: the allocation stacks of what stayed alive over the next 30 s. */
+  liveAllocations: HeapLine[];
 }
+
+/** With profiling on, how long into the catch-up the profile starts (s): past the start-up. */
+const PROFILE_AFTER_S = 20;
+/** Functions listed from the profile. */
+const PROFILE_TOP = 15;
+/** With profiling on, how long allocations are sampled after the CPU profile (s). */
+const HEAP_SAMPLE_S = 30;
 
 /** A datapoint of a real fleet device, used as the marker at the end of a backlog. */
 export interface MarkerEvent {
@@ -68,7 +83,15 @@ async function postMarker(ctx: FleetContext, marker: MarkerEvent): Promise<void>
 }
 
 /** Phase 3; see the module comment. */
-export async function measureCatchUp(ctx: FleetContext, subscriptionId: number, rate: number, outageSeconds: number, marker: MarkerEvent, timeoutMs: number): Promise<CatchUpResult> {
+export async function measureCatchUp(
+  ctx: FleetContext,
+  subscriptionId: number,
+  rate: number,
+  outageSeconds: number,
+  marker: MarkerEvent,
+  timeoutMs: number,
+  profileSeconds = 0,
+): Promise<CatchUpResult> {
   // A few events first, all delivered: a node restarts from its saved position, and a node that
   // has never delivered an event has none (it then starts live, as the README says).
   await ctx.pacer.request<PacerTotals>('burst', { count: PRIMING_EVENTS });
@@ -96,14 +119,33 @@ export async function measureCatchUp(ctx: FleetContext, subscriptionId: number, 
   const flowControlBefore = ctx.log.flowControl();
   const startedAt = Date.now();
   await ctx.red.setFlowState('start');
+  // Printed as soon as they are taken: a slow catch-up may take long to end.
+  const profiling =
+    profileSeconds > 0
+      ? delay(PROFILE_AFTER_S * 1000)
+          .then(() => profileFor(profileSeconds, PROFILE_TOP))
+          .then(async (cpuLines) => {
+            for (const line of cpuLines) process.stderr.write(`catch-up cpu profile: ${line.selfPercent.toFixed(1).padStart(5)}% ${line.where}\n`);
+            const heapLines = await liveAllocationsAfter(HEAP_SAMPLE_S, PROFILE_TOP);
+            for (const line of heapLines) process.stderr.write(`catch-up live allocations: ${line.liveMb.toFixed(1).padStart(7)} MB ${line.where}\n`);
+            return { cpuLines, heapLines };
+          })
+      : Promise.resolve({ cpuLines: [], heapLines: [] });
   let lastProgressAt = Date.now();
+  const peak = { heapMb: 0, rssMb: 0 };
   await waitUntil(
     `the marker (seq ${markerSeq}) at the MQTT subscriber`,
     async () => {
       const stats = await subscriberStats(ctx);
+      const usage = process.memoryUsage();
+      peak.heapMb = Math.max(peak.heapMb, toMb(usage.heapUsed));
+      peak.rssMb = Math.max(peak.rssMb, toMb(usage.rss));
       if (Date.now() - lastProgressAt >= 10_000) {
         lastProgressAt = Date.now();
-        process.stderr.write(`catch-up: ${formatCount(stats.maxSeq - before.nextSeq + 1)} of ${formatCount(backlog)} after ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`);
+        process.stderr.write(
+          `catch-up: ${formatCount(stats.maxSeq - before.nextSeq + 1)} of ${formatCount(backlog)} after ${((Date.now() - startedAt) / 1000).toFixed(0)} s; ` +
+            `${processBacklog(ctx, BROKER_ID)}; flow control paused ${ctx.log.flowControl().pauses - flowControlBefore.pauses}×\n`,
+        );
       }
       return stats.maxSeq >= markerSeq;
     },
@@ -125,7 +167,11 @@ export async function measureCatchUp(ctx: FleetContext, subscriptionId: number, 
     duplicates: (await subscriberStats(ctx)).duplicates - duplicatesBefore,
     flowControlPauses: flowControlAfter.pauses - flowControlBefore.pauses,
     flowControlPausedMs: flowControlAfter.pausedMs - flowControlBefore.pausedMs,
+    peakHeapMb: peak.heapMb,
+    peakRssMb: peak.rssMb,
     cpu: cpuUse,
+    profile: (await profiling).cpuLines,
+    liveAllocations: (await profiling).heapLines,
   };
 }
 
@@ -150,12 +196,12 @@ function memoryNow(): { heapMb: number; rssMb: number } {
 }
 
 /** Phase 2; see the module comment. */
-export async function measureMemory(ctx: FleetContext, inNodes: number, subscriptions: number, loadRate: number, loadSeconds: number): Promise<MemoryResult> {
+export async function measureMemory(ctx: FleetContext, inNodes: number, subscriptions: number, loadRate: number, loadSeconds: number, filter: FilterKind): Promise<MemoryResult> {
   await ctx.red.deploy([], 'full');
   await delay(SETTLE_MS);
   const baseline = memoryNow();
 
-  const { flow, inNodeIds } = manyInNodesFlow(ctx.sim, ctx.broker, inNodes, subscriptions);
+  const { flow, inNodeIds } = manyInNodesFlow(ctx.sim, ctx.broker, inNodes, subscriptions, filter);
   for (const id of inNodeIds) ctx.statuses.delete(id);
   const deployStartedAt = Date.now();
   await ctx.red.deploy(flow, 'full');

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { startMosquitto, type RunningMosquitto } from '../test/support/mosquitto';
 import { environmentLine, formatCount, positiveIntegerOption } from './report';
 import { FleetLog, simSubscriptions, waitUntil, type FleetContext } from './fleet-context';
-import { FLEET_ENV, MQTT_OUT_ID, typicalFlow } from './fleet-flows';
+import { FLEET_ENV, MQTT_OUT_ID, typicalFlow, type FilterKind } from './fleet-flows';
 import { measureBroker, measureCatchUp, measureMemory, pickMarker, type BrokerResult, type CatchUpResult, type MemoryResult } from './fleet-phases';
 import { PeerProcess, formatCpu } from './fleet-processes';
 import { findSustainedRate, formatStep, STEP_HEADER, type ThroughputResult } from './fleet-throughput';
@@ -68,6 +68,7 @@ const HELP = `Usage: npm run bench:fleet -- [options]
    or: npm run build && node --expose-gc -r ts-node/register/transpile-only bench/fleet.ts [options]
 
   --phases <list>          comma-separated, of ${PHASES.join(', ')} (default all)
+  --filter <where>         the typical flow's filter: in-node (the in-node's own filter, default) or switch (a core switch node)
   --devices <n>            fleet size in the simulator (default ${formatCount(DEFAULTS.devices)})
   --start-rate <n>         first throughput step, datapoint events/s (default ${formatCount(DEFAULTS.startRate)})
   --step-factor <x>        next step = rate × x while steps keep up (default ${DEFAULTS.stepFactor})
@@ -84,11 +85,13 @@ const HELP = `Usage: npm run bench:fleet -- [options]
   --load-seconds <s>       length of that load (default ${DEFAULTS.loadSeconds})
   --broker-messages <n>    messages of the broker-only phase (default ${formatCount(DEFAULTS.brokerMessages)})
   --timeout-ms <ms>        limit for the whole run (default ${DEFAULTS.timeoutMs})
+  --profile-seconds <s>    profile Node-RED's CPU for s seconds, 20 s into the catch-up, and list the top functions
   --verbose                copy Node-RED warnings and errors to stderr as they happen
 `;
 
 interface FleetOptions {
   phases: Set<Phase>;
+  filter: FilterKind;
   devices: number;
   seed: number;
   startRate: number;
@@ -106,11 +109,12 @@ interface FleetOptions {
   loadSeconds: number;
   brokerMessages: number;
   timeoutMs: number;
+  profileSeconds: number;
   verbose: boolean;
 }
 
 function readOptions(): FleetOptions | 'help' {
-  const names = ['phases', 'devices', 'start-rate', 'step-factor', 'max-rate', 'step-seconds', 'warmup-seconds', 'refine-steps', 'rate', 'outage-seconds', 'retention', 'in-nodes', 'subscriptions', 'load-rate', 'load-seconds', 'broker-messages', 'timeout-ms'];
+  const names = ['phases', 'devices', 'start-rate', 'step-factor', 'max-rate', 'step-seconds', 'warmup-seconds', 'refine-steps', 'rate', 'outage-seconds', 'retention', 'in-nodes', 'subscriptions', 'load-rate', 'load-seconds', 'broker-messages', 'timeout-ms', 'profile-seconds', 'filter'];
   const { values } = parseArgs({
     options: {
       ...Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
@@ -128,6 +132,11 @@ function readOptions(): FleetOptions | 'help' {
       process.exit(2);
     }
   }
+  const filter = text('filter') ?? 'in-node';
+  if (filter !== 'switch' && filter !== 'in-node') {
+    process.stderr.write('--filter must be switch or in-node\n');
+    process.exit(2);
+  }
   const stepFactor = Number(text('step-factor') ?? DEFAULTS.stepFactor);
   if (!(stepFactor > 1)) {
     process.stderr.write('--step-factor must be a number above 1\n');
@@ -135,6 +144,7 @@ function readOptions(): FleetOptions | 'help' {
   }
   return {
     phases,
+    filter,
     devices: integer('devices', DEFAULTS.devices),
     seed: DEFAULTS.seed,
     startRate: integer('start-rate', DEFAULTS.startRate),
@@ -152,13 +162,14 @@ function readOptions(): FleetOptions | 'help' {
     loadSeconds: integer('load-seconds', DEFAULTS.loadSeconds),
     brokerMessages: integer('broker-messages', DEFAULTS.brokerMessages),
     timeoutMs: integer('timeout-ms', DEFAULTS.timeoutMs),
+    profileSeconds: text('profile-seconds') === undefined ? 0 : integer('profile-seconds', 10),
     verbose: values.verbose === true,
   };
 }
 
 /** Deploys the typical flow and resolves with its subscription's id once it is read and the broker is connected. */
-async function deployTypicalFlow(ctx: FleetContext): Promise<number> {
-  await ctx.red.deploy(typicalFlow(ctx.sim, ctx.broker), 'full');
+async function deployTypicalFlow(ctx: FleetContext, filter: FilterKind): Promise<number> {
+  await ctx.red.deploy(typicalFlow(ctx.sim, ctx.broker, filter), 'full');
   const [subscription] = await waitUntil(
     'the typical flow reading its subscription',
     async () => {
@@ -202,6 +213,7 @@ function printCatchUp(catchUp: CatchUpResult): void {
       `caught up ${catchUp.catchUpSeconds.toFixed(1)} s after the flows started = ${formatCount(catchUp.replayRate)} events/s replayed; ` +
       `missing ${formatCount(catchUp.missing.count)}${catchUp.missing.count > 0 ? ` (${catchUp.missing.ranges.join(', ')})` : ''}, duplicates ${formatCount(catchUp.duplicates)}; ` +
       `flow control paused ${catchUp.flowControlPauses}× for ${(catchUp.flowControlPausedMs / 1000).toFixed(1)} s; ` +
+      `peak heap ${catchUp.peakHeapMb.toFixed(0)} MB (no gc), RSS ${catchUp.peakRssMb.toFixed(0)} MB; ` +
       `Node-RED CPU per event ${catchUp.cpu['node-red'] == null ? '?' : ((catchUp.cpu['node-red'] / 100) * (1e6 / catchUp.replayRate)).toFixed(0)} µs; cpu ${formatCpu(catchUp.cpu)}`,
   );
   // With live events still arriving at L during the catch-up, the backlog shrinks at (replay − L).
@@ -230,13 +242,17 @@ async function main(): Promise<number> {
     process.exit(1);
   }, options.timeoutMs);
   watchdog.unref();
+  // Every child (simulator, Mosquitto, peers) is killed from a process 'exit' handler; a signal
+  // ends Node without 'exit' unless it is handled, so Ctrl-C and kill go through exit too.
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
   console.log(`fleet: ${environmentLine()}; load average ${loadavg().map((load) => load.toFixed(1)).join(' ')} at the start`);
 
   let broker: RunningMosquitto | null = null;
   let sim: BenchSimulator | null = null;
   let red: EmbeddedNodeRed | null = null;
   const peers: PeerProcess[] = [];
-  const summary: Record<string, unknown> = { bench: 'fleet', node: process.version, devices: options.devices };
+  const summary: Record<string, unknown> = { bench: 'fleet', node: process.version, devices: options.devices, filter: options.filter };
   try {
     broker = await startMosquitto({ maxQueuedMessages: 0, maxInflightMessages: 0 });
     sim = await startBenchSimulator({ child: true, retention: options.retention, seed: options.seed, devices: options.devices, maxOldSpaceMb: SIMULATOR_HEAP_MB });
@@ -279,12 +295,12 @@ async function main(): Promise<number> {
     console.log(
       `setup: Node-RED ${red.version} embedded (pid ${process.pid}); simulator ${sim.where}, ${formatCount(fleet.devices)} devices ` +
         `(every device at its report interval = ${formatCount(fleet.naturalRate)} events/s), retention ${formatCount(options.retention)}; ` +
-        `Mosquitto pid ${broker.pid} on ${broker.url}; flow: ayla-datapoint-in (whole fleet) → switch → change (examples/07) → mqtt out (QoS 1, retained)`,
+        `Mosquitto pid ${broker.pid} on ${broker.url}; flow: ayla-datapoint-in (whole fleet) → ${options.filter === 'switch' ? 'switch' : 'its own property filter'} → change (examples/07) → mqtt out (QoS 1, retained)`,
     );
 
     let rate = options.rate;
     let subscriptionId: number | null = null;
-    if (options.phases.has('throughput') || options.phases.has('catch-up')) subscriptionId = await deployTypicalFlow(ctx);
+    if (options.phases.has('throughput') || options.phases.has('catch-up')) subscriptionId = await deployTypicalFlow(ctx, options.filter);
     if (options.phases.has('throughput') && subscriptionId !== null) {
       console.log(`(1) throughput: steps of ${options.stepSeconds} s (first ${options.warmupSeconds} s not judged)`);
       console.log(`    ${STEP_HEADER}`);
@@ -299,8 +315,9 @@ async function main(): Promise<number> {
       };
     }
     if (options.phases.has('catch-up') && subscriptionId !== null) {
-      const catchUp = await measureCatchUp(ctx, subscriptionId, rate, options.outageSeconds, await pickMarker(ctx), Math.max(600_000, options.outageSeconds * 4_000));
+      const catchUp = await measureCatchUp(ctx, subscriptionId, rate, options.outageSeconds, await pickMarker(ctx), Math.max(600_000, options.outageSeconds * 4_000), options.profileSeconds);
       printCatchUp(catchUp);
+      for (const line of catchUp.profile) console.log(`    profile: ${line.selfPercent.toFixed(1).padStart(5)}% ${line.where}`);
       summary.catchUp = {
         rate,
         outageSeconds: catchUp.outageSeconds,
@@ -310,11 +327,13 @@ async function main(): Promise<number> {
         missing: catchUp.missing.count,
         duplicates: catchUp.duplicates,
         flowControl: { pauses: catchUp.flowControlPauses, pausedMs: catchUp.flowControlPausedMs },
+        peakHeapMb: Math.round(catchUp.peakHeapMb),
+        peakRssMb: Math.round(catchUp.peakRssMb),
         cpu: catchUp.cpu,
       };
     }
     if (options.phases.has('memory')) {
-      const memory = await measureMemory(ctx, options.inNodes, options.subscriptions, options.loadRate ?? Math.max(1, Math.round(rate / 2)), options.loadSeconds);
+      const memory = await measureMemory(ctx, options.inNodes, options.subscriptions, options.loadRate ?? Math.max(1, Math.round(rate / 2)), options.loadSeconds, options.filter);
       printMemory(memory);
       summary.memory = {
         inNodes: memory.inNodes,
