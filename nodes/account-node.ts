@@ -8,13 +8,16 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { resolveAccount, type ResolvedAccount } from './lib/account-config';
 import { messageKey } from './lib/catalog';
+import { CONFIG_VERSION, migrateNodeConfig, newerConfigVersion } from './lib/config-migration';
+import { accountDiagnostics, type AccountDiagnostics } from './lib/diagnostics';
 import { EndpointError } from './lib/endpoints';
 import { CodedError, messageOf } from './lib/errors';
+import { identityKeyOf } from './lib/hub/account-identity';
 import type { RegisterOptions, Registration, StreamListener, StreamRequest } from './lib/hub/contract';
 import type { DeviceAccess } from './lib/hub/device-access';
 import type { AccountContext } from './lib/in-node-config';
 import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
-import type { AccountLease, AylaDssRuntime } from './lib/runtime';
+import type { AccountLease, AccountSettings, AylaDssRuntime } from './lib/runtime';
 
 /** The config node type name. */
 export const ACCOUNT_NODE_TYPE = 'ayla-dss-account';
@@ -55,6 +58,8 @@ export interface AccountNode extends Node<AccountCredentials> {
   devices(): DeviceAccess;
   /** The identity lease while nodes use the account; null before the first and after close. */
   readonly lease: AccountLease | null;
+  /** Its settings, identity, sign-in budget and streams, without any secret (`lib/diagnostics.ts`). */
+  diagnostics(): AccountDiagnostics;
 }
 
 type AccountNodeDef = NodeDef & AccountNodeProperties;
@@ -72,8 +77,11 @@ function problemOf(error: unknown): AccountConfigProblem {
 
 /** Registers the `ayla-dss-account` node type on `runtime`. */
 export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void {
-  function AylaDssAccountNode(this: Node<AccountCredentials>, config: AccountNodeDef): void {
+  function AylaDssAccountNode(this: Node<AccountCredentials>, stored: AccountNodeDef): void {
+    const config = migrateNodeConfig(ACCOUNT_NODE_TYPE, stored);
     RED.nodes.createNode(this, config);
+    const newer = newerConfigVersion(config);
+    if (newer !== null) this.warn(RED._(messageKey('newer-config'), { version: newer, known: CONFIG_VERSION }));
     startAccountNode(this, config);
   }
 
@@ -89,27 +97,30 @@ export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void
     }
     const accountContext: AccountContext = { clientType: resolved?.clientType ?? 'cloud', instanceLabel: resolved?.instanceLabel ?? '' };
 
+    const settingsOf = (account: ResolvedAccount): AccountSettings => ({
+      endpoints: account.endpoints,
+      clientType: account.clientType,
+      credentials: account.credentials,
+      heartbeatTimeoutMs: account.heartbeatTimeoutMs,
+      instanceLabel: account.instanceLabel,
+      writeRate: account.writeRate,
+    });
+
     /** The lease, taken on first use. @throws {@link CodedError} the configuration problem */
     const leased = (): AccountLease => {
       if (!resolved) {
         const problem = configProblem ?? { code: 'UNKNOWN', params: {} };
         throw new CodedError(problem.code, String(problem.params.detail ?? problem.code), { params: problem.params });
       }
-      lease ??= runtime.leaseAccount(
-        {
-          endpoints: resolved.endpoints,
-          clientType: resolved.clientType,
-          credentials: resolved.credentials,
-          heartbeatTimeoutMs: resolved.heartbeatTimeoutMs,
-          instanceLabel: resolved.instanceLabel,
-          writeRate: resolved.writeRate,
-        },
-        { debug: (line) => node.debug(line), info: (line) => node.log(line), warn: (line) => node.warn(line) },
-      );
+      lease ??= runtime.leaseAccount(settingsOf(resolved), {
+        debug: (line) => node.debug(line),
+        info: (line) => node.log(line),
+        warn: (line) => node.warn(line),
+      });
       return lease;
     };
 
-    const account: Pick<AccountNode, 'accountContext' | 'configProblem' | 'register' | 'devices' | 'lease'> = {
+    const account: Pick<AccountNode, 'accountContext' | 'configProblem' | 'register' | 'devices' | 'lease' | 'diagnostics'> = {
       accountContext,
       get configProblem() {
         return configProblem;
@@ -119,6 +130,18 @@ export function registerAccountNode(RED: NodeAPI, runtime: AylaDssRuntime): void
       },
       register: (request, listener, options) => leased().register(request, listener, options),
       devices: () => leased().devices(),
+      diagnostics() {
+        return accountDiagnostics({
+          id: node.id,
+          properties: config,
+          resolved,
+          configProblem: configProblem?.code ?? null,
+          identity: lease?.identity ?? (resolved ? identityKeyOf(settingsOf(resolved)) : null),
+          streams: lease?.streams() ?? [],
+          signInBudget: runtime.signInBudget,
+          now: Date.now(),
+        });
+      },
     };
     Object.defineProperties(node, Object.getOwnPropertyDescriptors(account));
 

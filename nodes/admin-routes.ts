@@ -14,6 +14,7 @@ import type { Request, Response } from 'express';
 import { ACCOUNT_NODE_TYPE, isAccountNode } from './account-node';
 import { errorKey, errorText, messageKey, shownParams } from './lib/catalog';
 import { ENDPOINT_TABLE, REGIONS, deploymentsFor, type Region } from './lib/endpoints';
+import { diagnosticsDocument, packageVersion, type VersionInfo } from './lib/diagnostics';
 import { messageOf } from './lib/errors';
 import type { AccountCredentials, AccountNodeProperties } from './lib/node-options';
 import type { AylaDssRuntime } from './lib/runtime';
@@ -23,7 +24,7 @@ import { NOT_JSON_CODE, testConnection, type StoredAccount } from './lib/test-co
 export const ENDPOINTS_ROUTE = '/ayla-dss/endpoints';
 /** POST: sign in with the given (or stored) account settings. */
 export const TEST_CONNECTION_ROUTE = '/ayla-dss/test-connection';
-/** GET: the streams of a deployed account and the runtime's flow control (no secrets). */
+/** GET: versions, settings, sign-in budget and streams of a deployed account, and the runtime's flow control (no secrets: `lib/diagnostics.ts`). */
 export const DIAGNOSTICS_ROUTE = '/ayla-dss/accounts/:id/diagnostics';
 
 /** The deployed account node `id` with its stored credentials; undefined for any other node or an undeployed one. */
@@ -34,6 +35,13 @@ export function storedAccount(RED: NodeAPI, id: string): StoredAccount | undefin
   });
   if (!properties) return undefined;
   return { properties, credentials: (RED.nodes.getCredentials(id) as AccountCredentials | undefined) ?? {} };
+}
+
+/** This package's, Node-RED's and Node.js's versions. `RED.version()` answers a string (typed as a promise; missing in the test helper). */
+function versionsOf(RED: NodeAPI): VersionInfo {
+  const version = (RED as unknown as { version?: () => unknown }).version;
+  const nodeRed = typeof version === 'function' ? version.call(RED) : undefined;
+  return { package: packageVersion(), nodeRed: typeof nodeRed === 'string' ? nodeRed : 'unknown', node: process.version };
 }
 
 /** Registers the admin routes on `runtime`'s Node-RED. */
@@ -54,8 +62,7 @@ export function registerAdminRoutes(RED: NodeAPI, runtime: AylaDssRuntime): void
       res.status(404).json({ code: 'NOT_FOUND' });
       return;
     }
-    const lease = node.lease;
-    res.json({ identity: lease?.identity ?? null, streams: lease?.streams() ?? [], flowControl: runtime.flowControl.state() });
+    res.json(diagnosticsDocument(node.diagnostics(), versionsOf(RED), runtime.flowControl.state(), Date.now()));
   });
 
   app.post(TEST_CONNECTION_ROUTE, RED.auth.needsPermission(`${ACCOUNT_NODE_TYPE}.write`), (req: Request, res: Response) => {

@@ -7,6 +7,8 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Translate } from './lib/catalog';
 import type { EventType } from './lib/events';
 import { InNodeController } from './lib/in-node-controller';
+import { messageKey } from './lib/catalog';
+import { CONFIG_VERSION, migrateNodeConfig, newerConfigVersion } from './lib/config-migration';
 import { inNodeTypeOf } from './lib/messages';
 import type { EventInCredentials, EventInNodeProperties } from './lib/node-options';
 import { isAccountNode } from './account-node';
@@ -22,8 +24,11 @@ type EventInNodeDef = NodeDef & EventInNodeProperties;
 export function registerEventInNode(RED: NodeAPI, eventType: EventType): void {
   const translate: Translate = (key, params) => RED._(key, params as Record<string, string>);
 
-  function AylaEventInNode(this: Node<EventInCredentials>, config: EventInNodeDef): void {
+  function AylaEventInNode(this: Node<EventInCredentials>, stored: EventInNodeDef): void {
+    const config = migrateNodeConfig(inNodeTypeOf(eventType), stored);
     RED.nodes.createNode(this, config);
+    const newer = newerConfigVersion(config);
+    if (newer !== null) this.warn(RED._(messageKey('newer-config'), { version: newer, known: CONFIG_VERSION }));
     startEventInNode(this, config);
   }
 

@@ -20,7 +20,7 @@ const MARKER = '<!-- ayla-dss:editor-bundle -->';
 /** Files the bundle may contain (paths relative to the repository, `/` separated). */
 const ALLOWED_INPUTS = [
   /^nodes\/editor\/[a-z-]+\.ts$/,
-  /^nodes\/lib\/(node-options|endpoints|pattern-rules|event-types|errors)\.ts$/,
+  /^nodes\/lib\/(node-options|endpoints|pattern-rules|event-types|errors|config-migration|partition)\.ts$/,
   // Pure dependencies of the shared filter rules (safe-regex2 refuses catastrophic patterns).
   // esbuild names a file by its real path, so where node_modules is a symlink (a git worktree
   // sharing another checkout's install) the path starts with that checkout, e.g. ../main/.

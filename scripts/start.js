@@ -184,6 +184,9 @@ module.exports = {
   credentialSecret: false,
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { tours: false, projects: { enabled: false } },
+  // Demo only: no "Enable Update Notifications?" prompt over the editor on first open, and no
+  // update check (Node-RED 4.x: the editor asks while the runtime's telemetryEnabled is undefined).
+  telemetry: { enabled: false, updateNotification: false },
 };
 `,
   );
@@ -343,6 +346,20 @@ async function checkDemo(sim, port, startedAt) {
   return { ok: false, detail: parts.join('; ') };
 }
 
+/**
+ * --check: the editor opens without Node-RED's "Enable Update Notifications?" prompt, which it
+ * shows while the settings it fetches say nothing about telemetry (`telemetryEnabled` undefined).
+ */
+async function checkNoPrompt(port, result) {
+  try {
+    const settings = await getJson(`http://127.0.0.1:${port}/settings`);
+    if (settings.telemetryEnabled === false) return result;
+    return { ok: false, detail: `the editor would ask about update notifications (telemetryEnabled: ${JSON.stringify(settings.telemetryEnabled)})` };
+  } catch (error) {
+    return { ok: false, detail: `could not read the editor settings: ${error.message}` };
+  }
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const build = spawnSync(process.execPath, [path.join(__dirname, 'build-if-needed.js')], { cwd: root, stdio: 'inherit' });
@@ -390,7 +407,8 @@ async function main() {
   });
 
   if (options.check) {
-    const result = await checkDemo(sim, options.port, startedAt);
+    let result = await checkDemo(sim, options.port, startedAt);
+    if (result.ok) result = await checkNoPrompt(options.port, result);
     console.log(`npm start check: ${result.ok ? 'OK' : 'FAILED'} - ${result.detail}`);
     await stop(result.ok ? 0 : 1);
     return;

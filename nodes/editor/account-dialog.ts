@@ -1,24 +1,28 @@
 /**
- * The account dialog: wires the endpoint rows, the custom-URL rows, the heartbeat field, the
- * credentials line and Test connection to the inputs of the `ayla-dss-account` template.
+ * The account dialog: wires the endpoint rows, the service-URL rows, the heartbeat and write-rate
+ * fields, the instance label's hint and message line, the credentials line, Test connection and
+ * Copy diagnostics to the inputs of the `ayla-dss-account` template.
  */
+import { instanceLabelFieldProblem } from './account-settings';
 import { countSignInUsers } from './account-users';
+import { createCopyDiagnostics } from './copy-diagnostics';
 import { CREDENTIAL_FIELDS, credentialsProblem, filledCredentials } from './credentials-check';
 import { inputText } from './dialog-values';
 import { refreshEndpoints } from './endpoint-summary';
 import { createFieldMessage } from './field-message';
-import { createHeartbeatField, type HeartbeatField } from './heartbeat-field';
+import { createNumericField, type NumericField } from './numeric-field';
 import { createTestConnection, type TestConnectionRequest } from './test-connection';
-import { describe } from './translate';
+import { describe, t } from './translate';
+import { MAX_INSTANCE_LABEL_CHARS } from '../lib/node-options';
 import type { EditorNode } from './red-api';
 
 /** The prefix Node-RED gives a config dialog's inputs. */
 const INPUT = '#node-config-input';
-const URL_INPUTS = `${INPUT}-streamUrl, ${INPUT}-apiUrl, ${INPUT}-userUrl`;
+const URL_INPUTS = `${INPUT}-streamUrl, ${INPUT}-apiUrl, ${INPUT}-userUrl, ${INPUT}-deviceUrl`;
 const CREDENTIAL_INPUTS = CREDENTIAL_FIELDS.map((field) => `${INPUT}-${field}`).join(', ');
 
-/** The open account dialogs' heartbeat fields, read on save. */
-const heartbeatFields = new WeakMap<EditorNode, HeartbeatField>();
+/** The open account dialogs' numeric fields, read on save. */
+const numericFields = new WeakMap<EditorNode, { heartbeat: NumericField; writeRate: NumericField }>();
 
 /** The credential inputs of the open dialog, by field (a stored password shows as `__PWRD__`). */
 export function credentialInputs(): Record<string, string> {
@@ -35,6 +39,7 @@ function testRequest(node: EditorNode): TestConnectionRequest {
     streamUrl: field('streamUrl').trim(),
     apiUrl: field('apiUrl').trim(),
     userUrl: field('userUrl').trim(),
+    deviceUrl: field('deviceUrl').trim(),
     allowInsecure: $(`${INPUT}-allowInsecure`).prop('checked') === true,
     credentials: { email: field('email').trim(), password: field('password'), appId: field('appId'), appSecret: field('appSecret') },
   };
@@ -51,19 +56,25 @@ export function prepareAccountDialog(node: EditorNode): void {
   if (!deployment.val()) deployment.val('field');
   if (!clientType.val()) clientType.val('cloud');
 
+  const deviceUrl = $(`${INPUT}-deviceUrl`);
   function refresh(): void {
     const custom = region.val() === 'custom';
     $('.ayla-dss-custom-row').toggle(custom);
     $('.ayla-dss-table-row').toggle(!custom);
-    refreshEndpoints({ region, deployment, clientType, box: $('#ayla-dss-endpoints') });
+    refreshEndpoints({ region, deployment, clientType, deviceUrl, box: $('#ayla-dss-endpoints') });
     $('#ayla-dss-insecure-warning').toggle(custom && allowInsecure.prop('checked') === true);
     // Re-run Node-RED's validators of the URL fields: they depend on region and allowInsecure.
     $(URL_INPUTS).trigger('change');
   }
   for (const select of [region, deployment, clientType, allowInsecure]) select.on('change', refresh);
   refresh();
+  // Typing an override changes the summary's device-service line, not the other fields' validity.
+  deviceUrl.on('input', () => refreshEndpoints({ region, deployment, clientType, deviceUrl, box: $('#ayla-dss-endpoints') }));
 
-  heartbeatFields.set(node, createHeartbeatField($('#ayla-dss-heartbeatTimeout'), node.heartbeatTimeout));
+  numericFields.set(node, {
+    heartbeat: createNumericField($('#ayla-dss-heartbeatTimeout'), 'heartbeatTimeout', node.heartbeatTimeout),
+    writeRate: createNumericField($('#ayla-dss-writeRate'), 'writeRate', node.writeRate),
+  });
 
   const credentialsLine = createFieldMessage($(`${INPUT}-appSecret`).closest('.form-row'));
   function checkCredentials(): void {
@@ -73,15 +84,30 @@ export function prepareAccountDialog(node: EditorNode): void {
   $(CREDENTIAL_INPUTS).on('input change', checkCredentials);
   checkCredentials();
 
+  $('#ayla-dss-instance-label-tip').text(t('ayla-dss-account.tip.instanceLabel', { max: MAX_INSTANCE_LABEL_CHARS }));
+  const instanceLabel = $(`${INPUT}-instanceLabel`);
+  const instanceLabelLine = createFieldMessage(instanceLabel.closest('.form-row'));
+  function checkInstanceLabel(): void {
+    const found = instanceLabelFieldProblem(instanceLabel.val());
+    instanceLabelLine.show(found ? describe(found) : null);
+  }
+  instanceLabel.on('input change', checkInstanceLabel);
+  checkInstanceLabel();
+
   const test = createTestConnection($('#ayla-dss-test-connection-row'), () => testRequest(node));
   for (const select of [region, deployment, clientType, allowInsecure]) select.on('change', () => test.invalidate());
   // `input`, not `change`: refresh() triggers `change` on the URL fields to re-validate them.
   $(`${URL_INPUTS}, ${CREDENTIAL_INPUTS}`).on('input', () => test.invalidate());
+
+  createCopyDiagnostics($('#ayla-dss-diagnostics-row'), () => node.id);
 }
 
-/** `oneditsave` of the account type: the heartbeat is not a Node-RED input, so it is stored here. */
+/** `oneditsave` of the account type: the heartbeat and the write rate are not Node-RED inputs, so they are stored here. */
 export function saveAccountDialog(node: EditorNode): void {
-  const heartbeat = heartbeatFields.get(node);
-  if (heartbeat) node.heartbeatTimeout = heartbeat.read();
-  heartbeatFields.delete(node);
+  const fields = numericFields.get(node);
+  if (fields) {
+    node.heartbeatTimeout = fields.heartbeat.read();
+    node.writeRate = fields.writeRate.read();
+  }
+  numericFields.delete(node);
 }

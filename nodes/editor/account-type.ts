@@ -2,17 +2,19 @@
  * The `ayla-dss-account` config node type: its definition, validators and label.
  */
 import { countSignInUsers } from './account-users';
-import { customUrlFieldProblem, heartbeatProblem, HEARTBEAT } from './account-settings';
+import { customUrlFieldProblem, heartbeatProblem, HEARTBEAT, instanceLabelFieldProblem, writeRateProblem } from './account-settings';
 import { credentialInputs, prepareAccountDialog, saveAccountDialog } from './account-dialog';
 import { credentialsProblem, filledCredentials, type CredentialField } from './credentials-check';
 import { currentValue } from './dialog-values';
 import { nodeRedValidator } from './escape';
 import { accountScope } from './node-labels';
 import { t } from './translate';
+import { CONFIG_VERSION } from '../lib/config-migration';
+import { NUMERIC_SETTINGS } from '../lib/node-options';
 import type { CustomUrlField } from '../lib/endpoints';
 import type { EditorNode, Validator } from './red-api';
 
-/** A custom URL field's validator: the region and the insecure checkbox may be changing in the open dialog. */
+/** A service URL field's validator: the region and the insecure checkbox may be changing in the open dialog. */
 function customUrlValidator(field: CustomUrlField): Validator {
   return nodeRedValidator((node, value) =>
     customUrlFieldProblem(
@@ -61,6 +63,7 @@ export function registerAccountType(): void {
   RED.nodes.registerType('ayla-dss-account', {
     category: 'config',
     defaults: {
+      configVersion: { value: CONFIG_VERSION },
       name: { value: '' },
       region: { value: 'us', required: true },
       deployment: { value: 'field' },
@@ -68,8 +71,11 @@ export function registerAccountType(): void {
       streamUrl: { value: '', validate: customUrlValidator('streamUrl') },
       apiUrl: { value: '', validate: customUrlValidator('apiUrl') },
       userUrl: { value: '', validate: customUrlValidator('userUrl') },
+      deviceUrl: { value: '', validate: customUrlValidator('deviceUrl') },
       heartbeatTimeout: { value: HEARTBEAT.default, validate: heartbeatAndCredentials },
+      writeRate: { value: NUMERIC_SETTINGS.writeRate.default, validate: nodeRedValidator((_node, value) => writeRateProblem(value)) },
       allowInsecure: { value: false },
+      instanceLabel: { value: '', validate: nodeRedValidator((_node, value) => instanceLabelFieldProblem(value)) },
     },
     credentials: {
       email: { type: 'text', validate: credentialValidator('email') },

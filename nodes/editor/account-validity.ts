@@ -1,11 +1,11 @@
 /**
  * Keeps accounts' validity current while their users change. Whether an account without
- * credentials is valid depends on its event-in nodes (see credentials-check.ts), but Node-RED
- * re-validates a config node only when the config node itself is edited: so when an event-in
- * node is added, removed or edited, its account is validated again here, and then the nodes
+ * credentials is valid depends on its event-in and out nodes (see credentials-check.ts), but
+ * Node-RED re-validates a config node only when the config node itself is edited: so when such
+ * a node is added, removed or edited, its account is validated again here, and then the nodes
  * using it (their validity includes the account's).
  */
-import { ACCOUNT_TYPE, isEventInType } from './account-users';
+import { ACCOUNT_TYPE, isAccountUserType } from './account-users';
 import type { EditorNode } from './red-api';
 
 /** Node-RED's events after which an event-in node may have started or stopped needing credentials. */
@@ -36,7 +36,7 @@ function isEditorNode(subject: unknown): subject is EditorNode {
 export function followAccountUsers(): void {
   let scheduled = false;
   const onEvent = (subject?: unknown): void => {
-    if (scheduled || !isEditorNode(subject) || !isEventInType(subject.type)) return;
+    if (scheduled || !isEditorNode(subject) || !isAccountUserType(subject.type)) return;
     scheduled = true;
     setTimeout(() => {
       scheduled = false;

@@ -10,5 +10,8 @@ type LeafPaths<T> = {
   [K in keyof T & string]: T[K] extends string ? K : `${K}.${LeafPaths<T[K]>}`;
 }[keyof T & string];
 
-/** A key of the node set's catalog, e.g. `ayla-dss-account.label.region`. */
-export type CatalogKey = LeafPaths<typeof catalog>;
+/** The base key of a plural text (`x_one`, `x_other`): i18next picks the form by the `count` parameter. */
+type PluralBase<K> = K extends `${infer Base}_other` ? Base : never;
+
+/** A key of the node set's catalog, e.g. `ayla-dss-account.label.region`, or a plural text's base key (give it `count`). */
+export type CatalogKey = LeafPaths<typeof catalog> | PluralBase<LeafPaths<typeof catalog>>;

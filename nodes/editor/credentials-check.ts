@@ -1,6 +1,7 @@
 /**
  * When an account's credentials are complete enough to deploy. An account signs in only for
- * event-in nodes with the `auto` source; nodes using a stream key need no credentials at all.
+ * event-in nodes with the `auto` source, in-nodes reading initial values and out nodes
+ * (account-users.ts `signsIn`); in-nodes using only a stream key need no credentials at all.
  * So: all four credentials, or none while no node of the account creates a subscription. A
  * partial set is never useful (sign-in needs all four) and is always flagged.
  */
@@ -26,7 +27,7 @@ export function filledCredentials(credentials: unknown): CredentialField[] | nul
  * Why the account cannot be deployed as it is, or null.
  *
  * @param filled - {@link filledCredentials}; null (unknown) is never a problem
- * @param signInUsers - enabled event-in nodes of this account with the `auto` source
+ * @param signInUsers - enabled nodes of this account that make it sign in
  */
 export function credentialsProblem(filled: readonly CredentialField[] | null, signInUsers: number): Problem | null {
   if (filled === null || filled.length === CREDENTIAL_FIELDS.length) return null;

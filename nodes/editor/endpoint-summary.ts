@@ -1,6 +1,8 @@
 /**
  * The account dialog's endpoint rows: the deployment and client-type selects offer only what
- * Ayla runs in the chosen region, and the resolved URLs are listed under them.
+ * Ayla runs in the chosen region, and the resolved URLs are listed under them, the device
+ * service's too (the override typed in its field, else the region's own, which the field shows
+ * as its placeholder).
  */
 import { endpointChoices } from './endpoint-choices';
 import { t } from './translate';
@@ -11,6 +13,8 @@ export interface EndpointSelects {
   region: JQuery;
   deployment: JQuery;
   clientType: JQuery;
+  /** The device-service URL field: its placeholder becomes the region's own URL. */
+  deviceUrl: JQuery;
   box: JQuery;
 }
 
@@ -43,11 +47,15 @@ export function refreshEndpoints(selects: EndpointSelects): void {
   choices = endpointChoices(region, String(selects.deployment.val() ?? ''), String(selects.clientType.val() ?? ''));
   selects.box.empty();
   const resolved = choices.resolved;
+  const own = resolved?.deviceUrl ?? null;
+  selects.deviceUrl.attr('placeholder', own ?? t('ayla-dss-account.placeholder.deviceUrl'));
   if (!resolved) return;
+  const override = String(selects.deviceUrl.val() ?? '').trim();
   selects.box.append(
     endpointLine('ayla-dss-account.label.streamUrl', resolved.streamUrl),
     endpointLine('ayla-dss-account.label.apiUrl', resolved.apiUrl),
     endpointLine('ayla-dss-account.label.userUrl', resolved.userUrl),
+    endpointLine('ayla-dss-account.label.deviceUrl', override !== '' ? override : own),
   );
   if (!resolved.apiUrl || !resolved.userUrl) $('<div class="ayla-dss-warning"></div>').text(t('ayla-dss-account.tip.noRest')).appendTo(selects.box);
 }

@@ -3,7 +3,9 @@
  * validators, the label, and the hooks into the shared dialog. Each type's registerType in
  * event-in-types.ts adds its own properties to these.
  */
+import { CONFIG_VERSION } from '../lib/config-migration';
 import type { EventType } from '../lib/event-types';
+import { MAX_PARTITIONS, partitionProblem } from '../lib/partition';
 import { ACCOUNT_TYPE } from './account-users';
 import { currentValue } from './dialog-values';
 import { nodeRedValidator } from './escape';
@@ -29,6 +31,20 @@ const PALETTE_LABELS: Readonly<Record<EventType, CatalogKey>> = {
   location: 'ayla-location-in.paletteLabel',
   registration: 'ayla-registration-in.paletteLabel',
 };
+
+/** The catalog key of each type's output port label: what its messages carry. */
+const OUTPUT_LABELS: Readonly<Record<EventType, CatalogKey>> = {
+  connectivity: 'ayla-connectivity-in.outputLabel',
+  datapoint: 'ayla-datapoint-in.outputLabel',
+  datapointack: 'ayla-datapointack-in.outputLabel',
+  location: 'ayla-location-in.outputLabel',
+  registration: 'ayla-registration-in.outputLabel',
+};
+
+/** The output port label of an event type's in-node (plain text: Node-RED draws it as SVG text). */
+export function eventInOutputLabel(eventType: EventType): () => string {
+  return () => t(OUTPUT_LABELS[eventType]);
+}
 
 /** The palette label of an event type's in-node. */
 export function eventInPaletteLabel(eventType: EventType): () => string {
@@ -57,13 +73,27 @@ export function rulesValidator(property: FilterProperty): Validator {
   });
 }
 
+/** `validate` of the share of the fleet: `i/n` or empty (the runtime's `partitionProblem`). */
+const partitionValidator: Validator = nodeRedValidator((_node, value) =>
+  partitionProblem(value) ? problem('common.error.partition', { max: MAX_PARTITIONS }) : null,
+);
+
+/** The input port's label of an in-node with a control input: the commands it takes. */
+export function eventInInputLabel(): string {
+  return t('common.inputLabel');
+}
+
 /**
- * The `defaults` every event-in type has, then the type's own (`own`): name, account, source,
- * the subscription's OEM model and DSNs (`*` = all), and the DSN and OEM model filter lists.
- * A fresh object per call: Node-RED keeps and annotates each type's defaults.
+ * The `defaults` every event-in type has, then the type's own (`own`): the config version
+ * (lib/config-migration.ts), name, account, source, the subscription's OEM model and DSNs
+ * (`*` = all), the DSN and OEM model filter lists, the share of the fleet, whether it starts by
+ * itself, and its control input (`control`, with `inputs`, the port Node-RED draws: 1 with the
+ * control input, else 0; set on save, see event-in-options.ts). A fresh object per call:
+ * Node-RED keeps and annotates each type's defaults.
  */
 export function eventInDefaults(own: Record<string, PropertyDefinition>): Record<string, PropertyDefinition> {
   return {
+    configVersion: { value: CONFIG_VERSION },
     name: { value: '' },
     account: { value: '', type: ACCOUNT_TYPE, required: true },
     source: { value: 'auto' },
@@ -71,6 +101,10 @@ export function eventInDefaults(own: Record<string, PropertyDefinition>): Record
     dsns: { value: '*', validate: dsnsValidator },
     dsnFilter: { value: [], validate: rulesValidator('dsnFilter') },
     modelFilter: { value: [], validate: rulesValidator('modelFilter') },
+    partition: { value: '', validate: partitionValidator },
+    autoStart: { value: true },
+    control: { value: false },
+    inputs: { value: 0 },
     ...own,
   };
 }

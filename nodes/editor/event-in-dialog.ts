@@ -1,9 +1,11 @@
 /**
  * The shared dialog of the five event-in types: the rows of the shared template, the account
- * picker, source switching, the hint that points a new node at the field to fill, and the
- * filter and status components.
+ * picker, source switching, the hint that points a new node at the field to fill, the device,
+ * model and property pickers, the filter and status components, and the running options.
  */
 import { createAccountPicker } from './account-picker';
+import { prepareRunningOptions, saveRunningOptions } from './event-in-options';
+import { mountInNodePickers } from './in-node-pickers';
 import { hasProperty } from './dialog-values';
 import { pruneTypeRows } from './event-in-template';
 import { createFieldMessage } from './field-message';
@@ -89,14 +91,18 @@ export function prepareEventInDialog(node: EditorNode): void {
   if (needsScope(oemModel.val(), dsns.val(), sourceOf(source.val()))) focusAsDialogOpens(oemModel);
 
   createAccountPicker($('#node-input-account'), source);
+  const pickers = mountInNodePickers($('#node-input-account'));
 
   const ruleLists: OpenDialog['ruleLists'] = [];
   for (const property of FILTER_PROPERTIES) {
     const container = $(`[data-ayla-dss-rule-list="${property}"]`);
-    if (container.length > 0 && hasProperty(node, property)) ruleLists.push({ property, list: createRuleList(container, property, node[property]) });
+    if (container.length > 0 && hasProperty(node, property)) {
+      ruleLists.push({ property, list: createRuleList(container, property, node[property], pickers.decorateRule(property)) });
+    }
   }
   const statusRow = $('[data-ayla-dss-status-picker]');
   const statuses = statusRow.length > 0 && hasProperty(node, 'statuses') ? createStatusPicker(statusRow, node.statuses) : null;
+  prepareRunningOptions();
   openDialogs.set(node, { ruleLists, statuses });
 }
 
@@ -106,5 +112,6 @@ export function saveEventInDialog(node: EditorNode): void {
   if (!dialog) return;
   for (const { property, list } of dialog.ruleLists) node[property] = list.read();
   if (dialog.statuses) node.statuses = dialog.statuses.read();
+  saveRunningOptions(node);
   openDialogs.delete(node);
 }

@@ -1,10 +1,21 @@
 /**
  * The five event-in node types. Each registerType stays one literal object with literal
- * category, color, icon and port counts, as Node-RED's tools (node-red-dev's scorecard) read
+ * category, color, icon and port counts (the input port only shows with the control input:
+ * `inputs` in the defaults), as Node-RED's tools (node-red-dev's scorecard) read
  * them; what the types share in substance comes from event-in-definition.ts and the dialog from
  * the one shared template (event-in-template.ts).
  */
-import { eventInDefaults, eventInLabel, eventInLabelStyle, eventInPaletteLabel, eventInType, rulesValidator, specValidator } from './event-in-definition';
+import {
+  eventInDefaults,
+  eventInInputLabel,
+  eventInLabel,
+  eventInLabelStyle,
+  eventInOutputLabel,
+  eventInPaletteLabel,
+  eventInType,
+  rulesValidator,
+  specValidator,
+} from './event-in-definition';
 import { prepareEventInDialog, saveEventInDialog } from './event-in-dialog';
 import { installEventInTemplate } from './event-in-template';
 import { EVENT_TYPES } from '../lib/event-types';
@@ -25,10 +36,13 @@ export function registerEventInTypes(): void {
     color: '#7FB7DF',
     defaults: eventInDefaults({
       statuses: { value: [] },
+      initial: { value: false },
     }),
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    inputLabels: eventInInputLabel,
+    outputLabels: eventInOutputLabel('connectivity'),
     icon: 'ayla-connectivity.svg',
     paletteLabel: eventInPaletteLabel('connectivity'),
     label: eventInLabel('connectivity'),
@@ -44,10 +58,13 @@ export function registerEventInTypes(): void {
       properties: { value: '*', validate: specValidator },
       propertyFilter: { value: [], validate: rulesValidator('propertyFilter') },
       onlyChanges: { value: false },
+      initial: { value: false },
     }),
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    inputLabels: eventInInputLabel,
+    outputLabels: eventInOutputLabel('datapoint'),
     icon: 'ayla-datapoint.svg',
     paletteLabel: eventInPaletteLabel('datapoint'),
     label: eventInLabel('datapoint'),
@@ -68,6 +85,8 @@ export function registerEventInTypes(): void {
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    inputLabels: eventInInputLabel,
+    outputLabels: eventInOutputLabel('datapointack'),
     icon: 'ayla-datapointack.svg',
     paletteLabel: eventInPaletteLabel('datapointack'),
     label: eventInLabel('datapointack'),
@@ -79,10 +98,14 @@ export function registerEventInTypes(): void {
   RED.nodes.registerType('ayla-location-in', {
     category: 'Ayla DSS',
     color: '#7FB7DF',
-    defaults: eventInDefaults({}),
+    defaults: eventInDefaults({
+      initial: { value: false },
+    }),
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    inputLabels: eventInInputLabel,
+    outputLabels: eventInOutputLabel('location'),
     icon: 'ayla-location.svg',
     paletteLabel: eventInPaletteLabel('location'),
     label: eventInLabel('location'),
@@ -100,6 +123,8 @@ export function registerEventInTypes(): void {
     credentials: { streamKey: { type: 'password' } },
     inputs: 0,
     outputs: 1,
+    inputLabels: eventInInputLabel,
+    outputLabels: eventInOutputLabel('registration'),
     icon: 'ayla-registration.svg',
     paletteLabel: eventInPaletteLabel('registration'),
     label: eventInLabel('registration'),

@@ -14,7 +14,7 @@ export function createFieldMessage(row: JQuery): FieldMessage {
   const line = $('<div class="ayla-dss-field-message"></div>').hide().insertAfter(row);
   return {
     show(text, kind = 'error') {
-      line.toggleClass('ayla-dss-field-hint', kind === 'hint').text(text ?? '').toggle(text !== null);
+      line.toggleClass('ayla-dss-field-hint', kind === 'hint' && text !== null).text(text ?? '').toggle(text !== null);
     },
   };
 }

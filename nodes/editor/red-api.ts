@@ -56,7 +56,16 @@ export interface NodeDefinition {
   credentials?: Record<string, CredentialDefinition>;
   inputs?: number;
   outputs?: number;
+  /**
+   * The hover text of each output port. Node-RED (red.js `getPortLabel` / `showTooltip`) draws
+   * it as SVG text, never as HTML.
+   */
+  outputLabels?: (this: EditorNode, index: number) => string;
+  /** The hover text of the input port, drawn like {@link outputLabels}. */
+  inputLabels?: (this: EditorNode, index: number) => string;
   icon: string;
+  /** `right` puts the icon on the right, as Node-RED's output nodes have it. */
+  align?: 'left' | 'right';
   paletteLabel: (this: EditorNode) => string;
   label: (this: EditorNode) => string;
   labelStyle?: (this: EditorNode) => string;

@@ -5,6 +5,14 @@
 import { isMatchMode, MATCH_MODES, ruleFromRow, ruleProblem, rulesToSave, type FilterProperty } from './filter-rules';
 import { describe, t } from './translate';
 
+/** The controls of one rule row, for a component that decorates it (the pickers of `exact` rows). */
+export interface RuleRowParts {
+  /** The line holding the mode select and the pattern input. */
+  line: JQuery;
+  mode: JQuery;
+  pattern: JQuery;
+}
+
 /** A mounted rule list. */
 export interface RuleList {
   /** The rules to store: rows with a pattern, in their current order. */
@@ -38,8 +46,8 @@ function readRow(row: JQuery): { mode: string; pattern: string } {
   return ruleFromRow(String(row.find('.ayla-dss-rule-mode').val() ?? ''), String(row.find('.ayla-dss-rule-pattern').val() ?? ''));
 }
 
-/** Builds one row's controls into the editableList item `row`. */
-function buildRow(row: JQuery, property: FilterProperty, data: RowData): void {
+/** Builds one row's controls into the editableList item `row`, then lets `decorate` add to them. */
+function buildRow(row: JQuery, property: FilterProperty, data: RowData, decorate?: (parts: RuleRowParts) => void): void {
   const line = $('<div class="ayla-dss-rule-line"></div>').appendTo(row);
   const mode = $('<select class="ayla-dss-rule-mode"></select>').appendTo(line);
   for (const name of MATCH_MODES) $('<option></option>').val(name).text(t(`common.mode.${name}`)).appendTo(mode);
@@ -63,14 +71,16 @@ function buildRow(row: JQuery, property: FilterProperty, data: RowData): void {
   mode.on('change', check);
   pattern.on('change keyup input', check);
   check();
+  decorate?.({ line, mode, pattern });
 }
 
 /**
  * Mounts a rule list into `container` (a `.form-row`): a label and an `<ol id="ayla-dss-<property>">`.
  *
  * @param rules - the stored list; anything that is not a list shows as no rules
+ * @param decorate - called with each row's controls once they are built
  */
-export function createRuleList(container: JQuery, property: FilterProperty, rules: unknown): RuleList {
+export function createRuleList(container: JQuery, property: FilterProperty, rules: unknown, decorate?: (parts: RuleRowParts) => void): RuleList {
   $('<label class="ayla-dss-list-label"></label>').text(filterListLabel(property)).appendTo(container);
   // No min-height on the <ol> itself: editableList fixes its container to the element's height
   // at creation, which would clip the rows; the stylesheet gives the container one.
@@ -81,7 +91,7 @@ export function createRuleList(container: JQuery, property: FilterProperty, rule
     sortable: true,
     removable: true,
     scrollOnAdd: false,
-    addItem: (row, _index, data) => buildRow(row, property, data),
+    addItem: (row, _index, data) => buildRow(row, property, data, decorate),
   });
   for (const rule of Array.isArray(rules) ? (rules as unknown[]) : []) {
     const data: RowData = rule !== null && typeof rule === 'object' ? { mode: (rule as RowData).mode, pattern: (rule as RowData).pattern } : {};

@@ -12,7 +12,7 @@ import { t } from './translate';
 /** The runtime signs in with its own timeouts; this only stops a request that hangs (45 s). */
 const TEST_REQUEST_TIMEOUT_MS = 45_000;
 
-/** The body the admin route takes: the dialog's current account settings. */
+/** The body the admin route takes: the dialog's current account settings (the device look-ups take the same). */
 export interface TestConnectionRequest {
   /** The account node's id: lets the runtime use stored secrets for unchanged password fields. */
   id: string;
@@ -22,6 +22,8 @@ export interface TestConnectionRequest {
   streamUrl: string;
   apiUrl: string;
   userUrl: string;
+  /** The device-service URL override ('' = the region's own). */
+  deviceUrl: string;
   allowInsecure: boolean;
   credentials: { email: string; password: string; appId: string; appSecret: string };
 }

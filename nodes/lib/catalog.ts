@@ -12,6 +12,7 @@ export const CATALOG_SECTION = 'ayla-dss-account';
 export type Translate = (key: string, params?: Record<string, unknown>) => string;
 
 const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(catalog[CATALOG_SECTION].errors));
+const STATUS_TEXT_CODES: ReadonlySet<string> = new Set(Object.keys(catalog[CATALOG_SECTION].statusText));
 
 /** True when the catalog has a text for `code`. */
 export function hasErrorText(code: string): boolean {
@@ -53,6 +54,16 @@ export function shownParams(key: string, params: Record<string, unknown>): Recor
 /** The catalog key of a status text: `ayla-dss-account.status.<name>`. */
 export function statusKey(name: string): string {
   return `${CATALOG_SECTION}.status.${name}`;
+}
+
+/**
+ * The catalog key of a failure's status text: the short phrase for `code`
+ * (`ayla-dss-account.statusText.<CODE>`), or the state's general words
+ * (`ayla-dss-account.status.<state>`) for a code without one. The code itself is not shown: it
+ * is in the node's error message.
+ */
+export function statusTextKey(state: 'auth-failed' | 'config-error', code: string): string {
+  return STATUS_TEXT_CODES.has(code) ? `${CATALOG_SECTION}.statusText.${code}` : statusKey(state);
 }
 
 /** The catalog key of a runtime message: `ayla-dss-account.messages.<name>`. */

@@ -273,18 +273,22 @@ export function resolveEndpoints(options: EndpointOptions): Endpoints {
   return { ...endpoints, deviceUrl: override ?? endpoints.deviceUrl ?? null };
 }
 
-/** The three URLs of the custom region, by their node property names. */
-export type CustomUrlField = 'streamUrl' | 'apiUrl' | 'userUrl';
+/**
+ * The URLs an account's dialog takes, by their node property names: the three of the custom
+ * region, and the device-service URL every region accepts (an override of the table's host).
+ */
+export type CustomUrlField = 'streamUrl' | 'apiUrl' | 'userUrl' | 'deviceUrl';
 
 /** How {@link resolveEndpoints} checks each custom URL: its label in messages, schemes, and whether it may be empty. */
 const CUSTOM_URL_RULES: Readonly<Record<CustomUrlField, { label: string; secure: string; plain: string; required: boolean }>> = {
   streamUrl: { label: 'stream URL', secure: 'wss:', plain: 'ws:', required: true },
   apiUrl: { label: 'DSS API URL', secure: 'https:', plain: 'http:', required: false },
   userUrl: { label: 'user service URL', secure: 'https:', plain: 'http:', required: false },
+  deviceUrl: { label: 'device service URL', secure: 'https:', plain: 'http:', required: false },
 };
 
 /**
- * Why {@link resolveEndpoints} would refuse one custom-region URL, as its error code, or null
+ * Why {@link resolveEndpoints} would refuse one of these URLs, as its error code, or null
  * when it accepts it: the editor checks each field on its own with the runtime's rule (schemes,
  * loopback-only plain transport, no user info, query or fragment; the stream URL is required).
  */

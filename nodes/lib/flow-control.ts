@@ -1,34 +1,38 @@
 /**
- * Flow control: decides when the stream clients should stop reading because the Node-RED
- * runtime cannot keep up, so a slow flow never makes events pile up in memory.
+ * Flow control, part two: pauses the stream clients while the whole runtime lags, so events
+ * never pile up in memory and every other flow keeps running. Part one is read pacing
+ * (`read-pacer.ts`): every stream hands Node-RED a bounded slice of events per event-loop
+ * turn and reads on once they are delivered, which keeps a flow that is busy but keeping up
+ * at full speed and bounds what a synchronously slow flow holds. This controller is the net
+ * for lag the pacer cannot see (`docs/protocol.md` §5.9).
  *
- * Why event-loop delay, not a count of pending messages:
- * - A Node-RED in-node hands each message to `node.send()` and never learns when (or whether)
- *   the flow is done with it: messages are cloned, split, filtered, joined or delayed
- *   downstream, and `done()` is per node, not per message of ours. A "sent minus completed"
- *   counter would need a completion signal that does not exist, so it would be a guess.
- * - Node-RED delivers every message through `setImmediate`. When a flow cannot keep up with the
- *   CPU work, the queued deliveries make each turn of the event loop longer, which is exactly
- *   what the event-loop delay measures (how late a 10 ms timer runs). The delay is
- *   the honest, observable symptom of the backlog that hurts: memory and the latency of
- *   everything else in the runtime (the editor, other flows, our own heartbeat answers).
- * - Known limit: a flow that is slow because it waits for an external service (async I/O)
- *   keeps the loop idle; its backlog lives in that node (pending HTTP requests, a queue in a
- *   delay node) and is invisible here. Such flows need their own rate limit (e.g. the core
- *   delay node in rate-limit mode, with its drop option).
+ * The signal: event-loop delay over a window, not one reading.
+ * - Node-RED never tells an input node that a message was handled (`done()` is per node, a
+ *   message may be cloned, split, joined or delayed downstream), so a "pending messages"
+ *   count would be a guess; message hooks would add a call to every delivery in the runtime.
+ * - Utilisation says nothing either: a flow that keeps up at full speed uses all of the CPU.
+ * - The delay (how late a 10 ms timer runs) is the symptom that hurts (memory, the editor, other
+ *   flows, heartbeat answers). But one long turn (a garbage collection, a deploy, a burst) is
+ *   not a flow that cannot keep up: pausing for it throttled flows that kept up on average.
+ *   So the controller reads the median of the last ten 100 ms readings
+ *   ({@link windowedDelaySource}): high only when the loop was late for over half a second
+ *   of the last one.
+ * - Known limit: a flow slow because it waits for an external service (async I/O) keeps the
+ *   loop idle; its backlog lives in that node and is invisible here. Such flows need their own
+ *   rate limit (e.g. the core delay node in rate-limit mode, with its drop option).
  *
- * Behaviour ({@link FlowController}): every `sampleIntervalMs` (100 ms) it reads the delay
- * (the worst lateness of the loop over the last interval). At or above `highDelayMs`
- * (100 ms) every attached client is paused (`StreamClient.pause()`: the socket is not read,
- * TCP flow control holds the server back, nothing buffers here). Once the delay has stayed at
- * or below `lowDelayMs` (20 ms) for `resumeAfterMs` (500 ms), they are resumed. If the delay
- * stays high for `maxPauseMs` (20 s) the lag is probably not ours to fix (another flow, a
- * saturated host): the clients are resumed anyway and paused again at the next high sample, so
- * events still trickle in, one sample interval of reading at a time, never unbounded. A pause
- * loses nothing: if the server drops the silent socket meanwhile, the client reconnects from
- * the last delivered seq + 1 and the server replays (a `'gap'` if its retention was exceeded).
+ * Behaviour ({@link FlowController}): every `sampleIntervalMs` (100 ms) it applies one reading.
+ * At or above `highDelayMs` (100 ms) every attached client is paused (`StreamClient.pause()`:
+ * the socket is not read, TCP flow control holds the server back, nothing buffers here). Once
+ * the reading has stayed at or below `lowDelayMs` (20 ms) for `resumeAfterMs` (500 ms), they
+ * are resumed. If it stays high for `maxPauseMs` (20 s) the lag is probably not ours to fix
+ * (another flow, a saturated host): the clients are resumed anyway and paused again at the
+ * next high reading, so events still trickle in, never unbounded. A pause loses nothing: if
+ * the server drops the silent socket meanwhile, the client reconnects from the last delivered
+ * seq + 1 and the server replays (a `'gap'` if its retention was exceeded).
  */
 import { performance } from 'node:perf_hooks';
+import type { ReadPacer } from './read-pacer';
 
 /** Pause when the event-loop delay reaches this (100 ms): a healthy runtime stays in single-digit ms. */
 export const DEFAULT_HIGH_DELAY_MS = 100;
@@ -51,6 +55,8 @@ export const DEFAULT_DELAY_RESOLUTION_MS = 10;
 export interface Pausable {
   pause(): void;
   resume(): void;
+  /** Paces reading with the runtime's pacer (null: stop pacing); optional, StreamClient has it. */
+  setPacer?(pacer: ReadPacer | null): void;
 }
 
 /** A source of event-loop delay readings. */
@@ -93,6 +99,37 @@ export function eventLoopDelaySource(resolutionMs: number = DEFAULT_DELAY_RESOLU
     },
     close() {
       clearInterval(ticker);
+    },
+  };
+}
+
+/** Readings a {@link windowedDelaySource} looks at (10: one second at the default sample interval). */
+export const DEFAULT_DELAY_WINDOW_SAMPLES = 10;
+
+/**
+ * A {@link DelaySource} that reports the **median** of the last `samples` readings of `source`
+ * (the window starts full of zeros). One long event-loop turn — a garbage collection, a big
+ * deploy, a burst the read pacer already cut short — is one high reading among calm ones and
+ * moves the median not at all; only a loop that is late for more than half of the window (half
+ * a second by default) reads high. That is the difference between a flow that keeps up on
+ * average and one that does not (`docs/protocol.md` §5.9).
+ *
+ * @param source - the per-interval readings, e.g. {@link eventLoopDelaySource}
+ * @param samples - window length in readings; default {@link DEFAULT_DELAY_WINDOW_SAMPLES}, at least 1
+ */
+export function windowedDelaySource(source: DelaySource, samples: number = DEFAULT_DELAY_WINDOW_SAMPLES): DelaySource {
+  const size = Math.max(1, Number.isFinite(samples) ? Math.floor(samples) : DEFAULT_DELAY_WINDOW_SAMPLES);
+  const window = new Array<number>(size).fill(0);
+  let next = 0;
+  return {
+    read() {
+      window[next] = source.read();
+      next = (next + 1) % size;
+      // The upper median: high only when at least half of the window is.
+      return [...window].sort((a, b) => a - b)[Math.floor(size / 2)];
+    },
+    close() {
+      source.close();
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { EventValidationError, validateEvent, type AylaEvent, type EventType } from './events';
-import { FrameError, excerptOf, parseFrame } from './frames';
+import { FrameError, excerptOf, parseEventFrameBytes, parseFrame } from './frames';
 import { SeqTracker } from './seq-tracker';
 import type { StreamEventInfo, StreamGap, StreamNotice, StreamStats } from './stream-contract';
 
@@ -80,6 +80,11 @@ export class FrameReader {
     // Decoded with replacement characters whatever the bytes: a frame that is not UTF-8 is
     // still read far enough to learn its seq, then reported and skipped (docs/protocol.md §9).
     const utf8 = isUtf8(bytes);
+    if (utf8) {
+      // The usual frame (LEN right, JSON payload): decoded and parsed once, from the bytes.
+      const event = parseEventFrameBytes(bytes, this.options.maxPayloadBytes);
+      if (event !== null) return this.readEvent(event.json, event.data);
+    }
     let frame;
     try {
       frame = parseFrame(bytes.toString('utf8'), { maxBytes: this.options.maxPayloadBytes });
@@ -131,18 +136,19 @@ export class FrameReader {
 
   /**
    * Reads the held messages, oldest first, until none is left or `stop()` says to (a listener
-   * paused again). Held heartbeats are not answered: their socket may be gone, and a live one
+   * paused again). Held heartbeats are answered only through `answer` (read pacing, whose
+   * socket is still open); after a pause they are not: their socket may be gone, and a live one
    * sends the next. Held messages of a socket that has since gone still count: they precede
    * anything a reconnect brings, and its replay of the same seqs is dropped as duplicates.
    */
-  releaseHeld(stop: () => boolean): void {
+  releaseHeld(stop: () => boolean, answer?: () => void): void {
     if (this.releasing) return;
     this.releasing = true;
     try {
       while (this.held.length > 0 && !stop()) {
         const next = this.held.shift() as HeldMessage;
         if (next === 'oversized') this.skipOversized();
-        else this.read(next);
+        else if (this.read(next) === 'heartbeat') answer?.();
       }
     } finally {
       this.releasing = false;

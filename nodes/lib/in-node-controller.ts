@@ -15,7 +15,7 @@ import type { AylaEvent, EventType } from './events';
 import { buildFilter, createChangeTracker } from './filters';
 import type { RegisterOptions, Registration, StreamListener, StreamProblem, StreamRequest, StreamStatus } from './hub/contract';
 import { filterConfigOf, hasProperties, streamRequestOf, type AccountContext } from './in-node-config';
-import { inNodeStatus, type InNodeCounters, type NodeStatusShape } from './in-node-status';
+import { inNodeStatus, LastEventClock, LIVENESS_REFRESH_MS, type InNodeCounters, type NodeStatusShape } from './in-node-status';
 import { InitialGate } from './initial-gate';
 import { startInitialValues, supportsInitial } from './initial-values';
 import { buildInitialMessage, buildMessage, type AylaMessage, type InitialMessage } from './messages';
@@ -61,6 +61,10 @@ export class InNodeController {
   private statusTimer: NodeJS.Timeout | null = null;
   private lastStatusAt = 0;
   private closed = false;
+  /** When the count last moved, for the "last event … ago" hint. */
+  private readonly clock = new LastEventClock();
+  private shownText = '';
+  private livenessTimer: NodeJS.Timeout | null = null;
   /** Until the flow is ready, statuses are remembered and a configuration error waits (see the glue). */
   private ready = false;
   private statusPending = false;
@@ -144,6 +148,7 @@ export class InNodeController {
   close(removed: boolean): void {
     this.closed = true;
     this.closing.abort(new Error('the node closed'));
+    this.followLiveness();
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.statusTimer = null;
     this.pendingProblem = null;
@@ -189,6 +194,7 @@ export class InNodeController {
         if (this.closed) return;
         this.streamStatus = status;
         this.showStatus();
+        this.followLiveness();
       },
       problem: (problem) => {
         if (!this.closed) this.report(problem);
@@ -241,7 +247,31 @@ export class InNodeController {
       return;
     }
     this.lastStatusAt = Date.now();
-    this.outputs.status(inNodeStatus(this.streamStatus, this.counters, this.translate));
+    const shown = inNodeStatus(this.streamStatus, this.counters, this.translate, this.clock.quietFor(this.counters.sent, this.lastStatusAt));
+    this.shownText = shown.text;
+    this.outputs.status(shown);
+  }
+
+  /**
+   * While connected, a look every {@link LIVENESS_REFRESH_MS} notes when the count last moved
+   * and shows "last event … ago" once the stream is quiet: only when that text changes, and
+   * never from the event path (which only counts).
+   */
+  private followLiveness(): void {
+    const connected = this.streamStatus.state === 'connected' && !this.closed;
+    if (connected && !this.livenessTimer) this.livenessTimer = setInterval(() => this.lookAtLiveness(), LIVENESS_REFRESH_MS);
+    if (!connected && this.livenessTimer) {
+      clearInterval(this.livenessTimer);
+      this.livenessTimer = null;
+    }
+  }
+
+  private lookAtLiveness(): void {
+    const now = Date.now();
+    this.clock.tick(this.counters.sent, now);
+    // A count refresh on its way shows the same.
+    if (!this.ready || this.statusTimer || this.closed) return;
+    if (inNodeStatus(this.streamStatus, this.counters, this.translate, this.clock.quietFor(this.counters.sent, now)).text !== this.shownText) this.showStatus();
   }
 
   /** Count updates are throttled; state changes show at once. */

@@ -91,6 +91,8 @@ export function instanceLabelProblem(label: unknown): 'characters' | 'length' | 
 
 /** `ayla-dss-account` properties (never secrets: those are {@link AccountCredentials}). */
 export interface AccountNodeProperties {
+  /** The shape of these properties; see `config-migration.ts` (0.1.0 flows have none). */
+  configVersion?: number;
   name?: string;
   /** `us` | `eu` | `cn` | `custom`; default `us`. */
   region?: string;
@@ -130,6 +132,8 @@ export interface AccountCredentials {
 
 /** Properties shared by the five `ayla-*-in` node types. */
 export interface EventInNodeProperties {
+  /** The shape of these properties; see `config-migration.ts` (0.1.0 flows have none). */
+  configVersion?: number;
   name?: string;
   /** Id of the `ayla-dss-account` config node. */
   account?: string;

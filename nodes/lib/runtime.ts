@@ -11,6 +11,7 @@ import type { DeviceAccess } from './hub/device-access';
 import { FlowControlGroup } from './hub/flow-control-group';
 import { PositionFiles } from './hub/position-files';
 import type { StreamClientFactory } from './hub/shared-stream';
+import type { StreamDiagnostics } from './hub/stream-hub';
 import { SignInBudget } from './sign-in-budget';
 import { StreamClient } from './stream';
 
@@ -57,7 +58,7 @@ export interface AccountLease {
   /** Live streams of the identity. */
   readonly streamCount: number;
   /** The identity's streams, for diagnostics (no secrets). */
-  streams(): ReturnType<AccountIdentity['hub']['diagnostics']>;
+  streams(): StreamDiagnostics[];
   /** Ends the lease; the last one of an identity drains its streams and pending deletions (bounded). Idempotent. */
   release(): Promise<void>;
 }

@@ -52,6 +52,10 @@ export interface SeqTrackerOptions {
   maxJump?: number;
 }
 
+/** The two verdicts without details, shared (frozen) rather than allocated once per event. */
+const DELIVER: SeqVerdict = Object.freeze({ action: 'deliver' });
+const DUPLICATE: SeqVerdict = Object.freeze({ action: 'duplicate' });
+
 function isSeq(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
@@ -98,26 +102,26 @@ export class SeqTracker {
     this.invalidSeqs.clear();
   }
 
-  /** The verdict for a valid event with seq `seq` (a safe integer ≥ 0), updating the state. */
+  /** The verdict for a valid event with seq `seq` (a safe integer ≥ 0), updating the state. Verdicts are read-only. */
   accept(seq: number): SeqVerdict {
     const expected = this.expected;
     if (expected === null) {
       this.moveTo(seq);
       this.unconfirmed = true;
-      return { action: 'deliver' };
+      return DELIVER;
     }
     if (this.unconfirmed) {
       // A replay of that first event confirms nothing.
-      if (seq === this.last) return { action: 'duplicate' };
+      if (seq === this.last) return DUPLICATE;
       this.unconfirmed = false;
       if (this.last !== null && seq < this.last) {
         // The first event of a live start was the odd one out: a live stream does not go back.
         this.moveTo(seq);
-        return { action: 'deliver' };
+        return DELIVER;
       }
     }
     if (this.suspects.length > 0) {
-      if (this.suspects.includes(seq)) return { action: 'duplicate' };
+      if (this.suspects.includes(seq)) return DUPLICATE;
       const latest = this.suspects[this.suspects.length - 1];
       if (seq > latest && seq - latest <= this.maxJump) {
         this.suspects.push(seq);
@@ -132,14 +136,14 @@ export class SeqTracker {
       // An event near the old position (or another jump): the suspects were corrupt seqs.
       this.suspects = [];
     }
-    if (seq < expected) return { action: 'duplicate' };
+    if (seq < expected) return DUPLICATE;
     if (seq - expected > this.maxJump) {
       this.suspects = [seq];
       return { action: 'deliver-suspect', expected, received: seq };
     }
     const lost = seq > expected && !this.allReportedInvalid(expected, seq);
     this.moveTo(seq);
-    return lost ? { action: 'deliver', gap: { expected, received: seq } } : { action: 'deliver' };
+    return lost ? { action: 'deliver', gap: { expected, received: seq } } : DELIVER;
   }
 
   /**

@@ -32,6 +32,18 @@ export interface SignInBudgetOptions {
   now?: () => number;
 }
 
+/** The budget of one e-mail and user service; see {@link SignInBudget.state}. */
+export interface SignInBudgetState {
+  /** Sign-ins allowed now, before the budget is spent. */
+  attemptsLeft: number;
+  /** Sign-ins allowed per window. */
+  maxAttempts: number;
+  /** The window, ms. */
+  windowMs: number;
+  /** Until the next sign-in may be made, ms; 0 when one may be made now. */
+  waitMs: number;
+}
+
 /** The sign-in budgets of one runtime, by e-mail and user-service host. */
 export class SignInBudget {
   private readonly attempts = new Map<string, number[]>();
@@ -54,9 +66,20 @@ export class SignInBudget {
 
   /** Milliseconds until `email` at `userUrl` may sign in again; 0 when it may now. */
   waitMs(email: string, userUrl: string): number {
+    return this.state(email, userUrl).waitMs;
+  }
+
+  /** What is left of the budget of `email` at `userUrl`, for diagnostics. */
+  state(email: string, userUrl: string): SignInBudgetState {
     const key = JSON.stringify([email.trim().toLowerCase(), hostOf(userUrl)]);
     const recent = this.recent(key);
-    return recent.length < this.maxPerWindow ? 0 : recent[0] + this.windowMs - this.now();
+    const attemptsLeft = Math.max(0, this.maxPerWindow - recent.length);
+    return {
+      attemptsLeft,
+      maxAttempts: this.maxPerWindow,
+      windowMs: this.windowMs,
+      waitMs: attemptsLeft > 0 ? 0 : Math.max(0, recent[0] + this.windowMs - this.now()),
+    };
   }
 
   private recent(key: string): number[] {

@@ -4,6 +4,8 @@
  * on can never call back into it.
  */
 import WebSocket from 'ws';
+import { HEARTBEAT_ANSWER } from './frames';
+import type { StreamKeyGrant } from './stream-contract';
 
 /** What a stream socket reports; each handler is called at most until `release()`. */
 export interface StreamSocketHandlers {
@@ -23,8 +25,32 @@ export interface StreamSocketHandlers {
 /** An open (or opening) stream socket. */
 export interface StreamSocket {
   readonly socket: WebSocket;
+  /** Answers a heartbeat (`docs/protocol.md` §5.3); a failed send is the socket going down, which its close reports. */
+  answerHeartbeat(): void;
   /** Stops every handler; then terminates the socket. Idempotent. */
   drop(): void;
+}
+
+/** The stream URL for `key`, with `seq_start` unless `startSeq` is null (a live start). */
+export function streamSocketUrl(streamUrl: string, key: string, startSeq: number | null): string {
+  const url = new URL(streamUrl);
+  url.searchParams.set('stream_key', key);
+  if (startSeq !== null) url.searchParams.set('seq_start', String(startSeq));
+  return url.toString();
+}
+
+/**
+ * What `getStreamKey` answered, as a grant.
+ *
+ * @throws when the key is empty or `readFromSeq` is not a whole number ≥ 0
+ */
+export function grantOf(answer: string | StreamKeyGrant): StreamKeyGrant {
+  const grant = typeof answer === 'string' ? { streamKey: answer } : answer;
+  if (typeof grant?.streamKey !== 'string' || grant.streamKey.trim() === '') throw new Error('the stream key is empty');
+  if (grant.readFromSeq !== undefined && !(Number.isSafeInteger(grant.readFromSeq) && grant.readFromSeq >= 0)) {
+    throw new Error('readFromSeq must be a whole number >= 0');
+  }
+  return grant;
 }
 
 /**
@@ -56,6 +82,9 @@ export function openStreamSocket(url: string, maxPayloadBytes: number, handlers:
   let dropped = false;
   return {
     socket,
+    answerHeartbeat() {
+      socket.send(HEARTBEAT_ANSWER, ignoreLateSocketError);
+    },
     drop() {
       if (dropped) return;
       dropped = true;
@@ -95,5 +124,6 @@ function bytesOf(data: WebSocket.RawData): Buffer {
 }
 
 function ignoreLateSocketError(): void {
-  // Errors from a socket the client already gave up on carry no news.
+  // Errors from a socket the client already gave up on, or of a send on a socket going down
+  // (its close reports that), carry no news.
 }

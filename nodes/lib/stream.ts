@@ -11,18 +11,17 @@
  * ever, so the client waits {@link DEFAULT_REPLACED_RETRY_DELAY_MS}, doubling up to {@link
  * MAX_REPLACED_RETRY_DELAY_MS}, and reports `REPLACED`.
  *
- * Back-pressure: listeners run synchronously inside the socket's message handler and the
- * client keeps no queue of its own. A consumer that hands events on asynchronously (Node-RED
- * does) calls {@link StreamClient.pause}: the socket is no longer read, TCP flow control holds
- * the server back, and memory stays bounded by what ws had already read (delivered in order on
- * {@link StreamClient.resume}). A long pause may get the socket closed by the server; resume
- * then reconnects after the position and the replay covers the rest. `flow-control.ts`
- * decides when to pause.
+ * Back-pressure: listeners run synchronously inside the socket's message handler; the client
+ * keeps no queue of its own. A consumer that hands events on asynchronously (Node-RED does)
+ * paces reading ({@link StreamClient.setPacer}, `read-pacer.ts`) and pauses it
+ * ({@link StreamClient.pause}, `flow-control.ts`): the socket is not read, TCP holds the server
+ * back, and memory stays bounded by what ws had already read (delivered in order later). A
+ * long pause may get the socket closed; resume then reconnects after the position.
  */
 import { Backoff } from './backoff';
 import { CodedError, messageOf } from './errors';
 import { FrameReader } from './frame-reader';
-import { HEARTBEAT_ANSWER, MAX_FRAME_BYTES, excerptOf } from './frames';
+import { MAX_FRAME_BYTES, excerptOf } from './frames';
 import { AUTH_ERROR_CODES, AylaApiError } from './http';
 import {
   CLOSE_CODE_REPLACED,
@@ -40,7 +39,8 @@ import {
   type StreamState,
   type StreamStats,
 } from './stream-contract';
-import { openStreamSocket, waitForSocketClose, type StreamSocket } from './stream-socket';
+import { PacedReading, type ReadPacer } from './read-pacer';
+import { grantOf, openStreamSocket, streamSocketUrl, waitForSocketClose, type StreamSocket } from './stream-socket';
 
 export * from './stream-contract';
 
@@ -49,7 +49,6 @@ const CLOSE_WAIT_MS = 1000;
 
 /** Keeps one DSS stream connected; see the module comment for the delivery rules. */
 export class StreamClient extends StreamEmitter {
-
   private readonly options: StreamClientOptions;
   private readonly heartbeatTimeoutMs: number;
   private readonly connectTimeoutMs: number;
@@ -79,6 +78,10 @@ export class StreamClient extends StreamEmitter {
 
   /** Set by pause(): the socket is not read and the watchdog does not run. */
   private pausedByConsumer = false;
+  /** Read pacing (`read-pacer.ts`): while it yields, the socket is not read but the watchdog runs. */
+  private readonly pacing = new PacedReading({ pauseSocket: () => this.connection?.socket.pause(), sliceEnded: () => this.onSliceEnd() });
+  /** Stops handing held messages over: paused, closing, or the slice is used up (then it yields). */
+  private readonly stopReleasing = () => this.pausedByConsumer || this.closing || !this.pacing.take();
 
   /** @param options - see {@link StreamClientOptions}. Nothing happens until {@link start}. */
   constructor(options: StreamClientOptions) {
@@ -152,13 +155,22 @@ export class StreamClient extends StreamEmitter {
   resume(): void {
     if (!this.pausedByConsumer || this.closing) return;
     this.pausedByConsumer = false;
-    this.reader.releaseHeld(() => this.pausedByConsumer || this.closing);
+    this.reader.releaseHeld(this.stopReleasing);
     if (this.pausedByConsumer || this.closing) return;
     const connection = this.connection;
     if (connection && this.socketOpen) {
       this.startWatchdog(connection);
-      connection.socket.resume();
+      if (!this.pacing.yielding) connection.socket.resume();
     }
+  }
+
+  /**
+   * Paces reading with the runtime's {@link ReadPacer} (flow control sets it; null = none): once
+   * a slice is used up, the socket is not read until Node-RED has delivered what it was handed
+   * (`docs/protocol.md` §5.9). Held messages are read first, in order.
+   */
+  setPacer(pacer: ReadPacer | null): void {
+    this.pacing.use(pacer);
   }
 
   /** Starts connecting. Calling it again, or after {@link close}, does nothing. */
@@ -221,12 +233,7 @@ export class StreamClient extends StreamEmitter {
     this.setState({ state: 'connecting', attempt: this.backoff.attempt });
     let grant: StreamKeyGrant;
     try {
-      const answer = await this.options.getStreamKey();
-      grant = typeof answer === 'string' ? { streamKey: answer } : answer;
-      if (typeof grant?.streamKey !== 'string' || grant.streamKey.trim() === '') throw new Error('the stream key is empty');
-      if (grant.readFromSeq !== undefined && !(Number.isSafeInteger(grant.readFromSeq) && grant.readFromSeq >= 0)) {
-        throw new Error('readFromSeq must be a whole number >= 0');
-      }
+      grant = grantOf(await this.options.getStreamKey());
     } catch (error) {
       if (!this.isStale(id)) this.keyFailed(error);
       return;
@@ -247,15 +254,6 @@ export class StreamClient extends StreamEmitter {
     }
   }
 
-  /** The URL for this key, with `seq_start` when there is a position to resume after. */
-  private urlFor(key: string, readFromSeq: number | undefined): string {
-    const url = new URL(this.options.streamUrl);
-    url.searchParams.set('stream_key', key);
-    const startSeq = this.reader.startSeqFor(key, readFromSeq);
-    if (startSeq !== null) url.searchParams.set('seq_start', String(startSeq));
-    return url.toString();
-  }
-
   private openSocket(key: string, readFromSeq: number | undefined, id: number): void {
     let connection: StreamSocket;
     const events = {
@@ -267,8 +265,8 @@ export class StreamClient extends StreamEmitter {
         this.backoff.connected(Date.now());
         this.setState({ state: 'open' });
         // Paused before or during the handshake: do not start reading (ws starts on the next tick).
-        if (this.pausedByConsumer) connection.socket.pause();
-        else this.startWatchdog(connection);
+        if (!this.pausedByConsumer) this.startWatchdog(connection);
+        if (this.pausedByConsumer || this.pacing.yielding) connection.socket.pause();
       },
       message: (bytes: Buffer) => {
         if (this.isStale(id)) return;
@@ -278,7 +276,9 @@ export class StreamClient extends StreamEmitter {
           return;
         }
         this.watchdog?.refresh();
-        this.handleMessage(connection, bytes);
+        // Out of the pacer's allowance: keep it, in order, for the next slice.
+        if (!this.pacing.take()) this.reader.hold(bytes);
+        else this.handleMessage(connection, bytes);
       },
       // A ping or pong proves the peer is alive as much as a heartbeat does.
       alive: () => this.watchdog?.refresh(),
@@ -290,7 +290,7 @@ export class StreamClient extends StreamEmitter {
       error: (error: Error & { code?: string }) => {
         if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !this.isStale(id)) {
           // While paused, events before it may still be held: skip its seq in that order.
-          if (this.pausedByConsumer) this.reader.hold('oversized');
+          if (this.pausedByConsumer || this.pacing.yielding) this.reader.hold('oversized');
           else this.reader.skipOversized();
         }
         const code: StreamErrorCode = this.socketOpen ? 'CONNECTION_LOST' : 'CONNECTION_ERROR';
@@ -307,7 +307,9 @@ export class StreamClient extends StreamEmitter {
       },
     };
     try {
-      connection = openStreamSocket(this.urlFor(key, readFromSeq), this.maxPayloadBytes, events);
+      // seq_start when there is a position to resume after.
+      const url = streamSocketUrl(this.options.streamUrl, key, this.reader.startSeqFor(key, readFromSeq));
+      connection = openStreamSocket(url, this.maxPayloadBytes, events);
     } catch (error) {
       // A malformed stream URL: retrying cannot fix it, but backoff keeps it from spinning.
       this.emitError(new StreamError('CONNECTION_ERROR', `cannot connect to the stream URL: ${messageOf(error)}`, { cause: error }));
@@ -381,10 +383,15 @@ export class StreamClient extends StreamEmitter {
   }
 
   private handleMessage(connection: StreamSocket, bytes: Buffer): void {
-    if (this.reader.read(bytes) === 'heartbeat') connection.socket.send(HEARTBEAT_ANSWER, ignoreSendError);
+    if (this.reader.read(bytes) === 'heartbeat') connection.answerHeartbeat();
   }
-}
 
-function ignoreSendError(): void {
-  // A failed send means the socket is going down; its 'close' event handles the reconnect.
+  /** The pacer's next slice: read what was held (answering held heartbeats), then the socket again. */
+  private onSliceEnd(): void {
+    if (this.pausedByConsumer || this.closing) return;
+    // Held for a moment by pacing, not by a pause: the server still waits for the answer.
+    this.reader.releaseHeld(this.stopReleasing, () => (this.socketOpen ? this.connection?.answerHeartbeat() : undefined));
+    if (this.pausedByConsumer || this.closing || this.pacing.yielding) return;
+    if (this.connection && this.socketOpen) this.connection.socket.resume();
+  }
 }

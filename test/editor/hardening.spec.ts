@@ -5,8 +5,8 @@
  *   plain ws:// URL to another host is refused with the name of the checkbox that allows it;
  * - a freshly dropped event-in node (OEM model and DSNs both `*`, which Ayla refuses) opens with
  *   the OEM model focused and a hint under the fields, and is valid once the model is filled in;
- * - an imported example, whose account has no credentials, is listed by Deploy's warning (the
- *   account and its node); an account used only with stream keys needs none; filling in the
+ * - an imported flow (an example exported with its account), whose account has no credentials,
+ *   is listed by Deploy's warning (the account and its node); an account used only with stream keys needs none; filling in the
  *   four credentials makes both valid.
  *
  * Nothing is deployed: the flows only start disabled nodes, so no connection leaves the machine.
@@ -32,9 +32,12 @@ const account = catalog['ayla-dss-account'];
 /** The text of the message line under the row holding `selector`, or null when none is shown. */
 function lineUnder(page: import('playwright-core').Page, selector: string): Promise<string | null> {
   return page.evaluate((css: string) => {
-    const row = document.querySelector(css)?.closest('.form-row');
-    const line = row?.nextElementSibling as HTMLElement | null | undefined;
-    return line && line.classList.contains('ayla-dss-field-message') && line.offsetParent !== null ? (line.textContent ?? '') : null;
+    // A row may have several message lines (a picker's soft warning too): the first one on show.
+    let line = document.querySelector(css)?.closest('.form-row')?.nextElementSibling as HTMLElement | null | undefined;
+    for (; line && line.classList.contains('ayla-dss-field-message'); line = line.nextElementSibling as HTMLElement | null) {
+      if (line.offsetParent !== null) return line.textContent ?? '';
+    }
+    return null;
   }, selector);
 }
 
@@ -130,7 +133,14 @@ describe('editor hardening: messages, a dropped node, imported examples', functi
 
   it('Deploy lists an imported example whose account has no credentials; a stream-key account needs none', async function () {
     const { page } = session();
-    const example = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as Array<Record<string, unknown>>;
+    // The example as a user exports it with the account it uses (the shipped examples carry none: import-accounts.ts).
+    const example = (JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as Array<Record<string, unknown>>).map((node) =>
+      node.type === 'ayla-datapoint-in' ? { ...node, account: 'hardening-example-account' } : node,
+    );
+    example.push({
+      id: 'hardening-example-account', type: 'ayla-dss-account', name: 'My Ayla account', region: 'us', deployment: 'field', clientType: 'cloud',
+      credentials: { email: '', password: '', appId: '', appSecret: '' },
+    });
     const exampleAccount = example.find((node) => node.type === 'ayla-dss-account');
     const exampleIn = example.find((node) => node.type === 'ayla-datapoint-in');
     assert.ok(exampleAccount && exampleIn, 'the example has an account and a datapoint node');

@@ -79,6 +79,9 @@ const LATIN_WORDS_IN_CJK = new Set(
     'AYLA', 'EMAIL', 'npx', 'ayla', 'dss', 'sim', 'auto', 'key', 'us', 'eu', 'cn', 'custom', 'true', 'false', 'localhost',
     'connectivity', 'datapoint', 'datapointack', 'location', 'registration', 'model1', 'model2', 'Blue_LED', 'temperature',
     'ADS', // Ayla's device service, as its documentation names it
+    'contrib', // the package's name, node-red-contrib-ayla-dss
+    'plant', // the instance label's example, plant-a (as the help page has it)
+    'Ctrl', // the key, as keyboards label it
   ].map((word) => word.toLowerCase()),
 );
 

@@ -7,11 +7,14 @@
  * Node-RED's registry does for every node module.
  *
  * A flow whose account refers to an unset environment variable must then report its status
- * and its error in German (and in Japanese and Chinese), placeholders filled; a working one
- * shows Node-RED's own word for "connected" in that language.
+ * (the failure's short phrase) and its error in German (and in Japanese and Chinese),
+ * placeholders filled; a working one shows Node-RED's own word for "connected" in that language.
+ * The in-nodes' counting statuses pick each language's plural forms (German: one and other;
+ * Japanese and Chinese: other only) the way i18next picks them for the count.
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
+import { inNodeStatus } from '../../nodes/lib/in-node-status';
 import {
   ACCOUNT_ID,
   accountCredentials,
@@ -63,22 +66,32 @@ function callsOn(id: string, method: 'error' | 'status'): unknown[][] {
   return node[method].getCalls().filter((call) => call.thisValue === node).map((call) => call.args);
 }
 
-/** Per language: the error and status of an unset `${NAME}` credential, and Node-RED's "connected". */
-const EXPECTED: Record<string, { error: string; status: string; connected: string }> = {
+/**
+ * Per language: the error and status of an unset `${NAME}` credential, Node-RED's "connected",
+ * and an in-node's status with one event and one malformed frame (`single`) and with five events,
+ * three malformed frames and lost events (`plural`), each after a quiet stream.
+ */
+const EXPECTED: Record<string, { error: string; status: string; connected: string; single: string; plural: string }> = {
   de: {
     error: `Ein Feld der Zugangsdaten verweist auf die Umgebungsvariable ${UNSET_VARIABLE}, die nicht gesetzt ist`,
-    status: 'Konfigurationsfehler (ENV_MISSING)',
+    status: 'Umgebungsvariable nicht gesetzt',
     connected: 'Verbunden',
+    single: 'Verbunden · 1 Ereignis · 1 fehlerhafter Frame ignoriert · letztes Ereignis vor 20 s',
+    plural: 'Verbunden · 5 Ereignisse · 3 fehlerhafte Frames ignoriert · Ereignisse 12–40 verloren · letztes Ereignis vor 2 min',
   },
   ja: {
     error: `認証情報が環境変数 ${UNSET_VARIABLE} を参照していますが、この環境変数は設定されていません`,
-    status: '設定エラー (ENV_MISSING)',
+    status: '環境変数が未設定',
     connected: '接続済',
+    single: '接続済 · イベント 1 件 · 不正なフレーム 1 件を無視 · 最終イベント 20 秒前',
+    plural: '接続済 · イベント 5 件 · 不正なフレーム 3 件を無視 · イベント 12–40 欠落 · 最終イベント 2 分前',
   },
   'zh-CN': {
     error: `凭据引用了环境变量 ${UNSET_VARIABLE}，但该变量未设置`,
-    status: '配置错误（ENV_MISSING）',
+    status: '环境变量未设置',
     connected: '已连接',
+    single: '已连接 · 1 条事件 · 已忽略 1 个异常帧 · 最后一条事件：20 秒前',
+    plural: '已连接 · 5 条事件 · 已忽略 3 个异常帧 · 事件 12–40 丢失 · 最后一条事件：2 分钟前',
   },
 };
 
@@ -101,6 +114,14 @@ describe('runtime texts in the language Node-RED runs in (Node-RED i18n, lang se
       assert.equal(error, expected.error);
       const status = await waitFor('a red status on n1', () => callsOn('n1', 'status').map((args) => args[0] as { fill?: string; text?: string }).find((s) => s.fill === 'red'));
       assert.equal(status.text, expected.status);
+    });
+
+    it(`${lang}: counting statuses in the language's plural forms, the quiet stream's "last event … ago"`, () => {
+      const translate = i18n.i.getFixedT(lang);
+      const t = (key: string, params?: Record<string, unknown>) => translate(key.includes(':') ? key : `${NAMESPACE}:${key}`, params);
+      const connected = { state: 'connected' } as const;
+      assert.equal(inNodeStatus(connected, { sent: 1, invalid: 1, lost: null }, t, 20_000).text, expected.single);
+      assert.equal(inNodeStatus(connected, { sent: 5, invalid: 3, lost: { from: 12, to: 40 } }, t, 150_000).text, expected.plural);
     });
 
     it(`${lang}: Node-RED's own word for "connected" once the stream is up`, async () => {

@@ -51,6 +51,8 @@ describe('en-US catalog', () => {
 
   it('has the status texts the in-nodes show', () => {
     const status = catalog['ayla-dss-account'].status as Record<string, string>;
-    for (const key of ['connected-count', 'reconnecting', 'reconnecting-in', 'auth-failed', 'config-error', 'replaced']) assert.ok(status[key], key);
+    for (const key of ['connected-count_one', 'connected-count_other', 'malformed-count_one', 'malformed-count_other', 'lost-range', 'last-event-seconds', 'last-event-minutes', 'last-event-hours', 'reconnecting', 'reconnecting-in', 'auth-failed', 'config-error', 'replaced']) {
+      assert.ok(status[key], key);
+    }
   });
 });

@@ -19,7 +19,8 @@ import {
   waitFor,
 } from './support/flow-kit';
 
-const CONFIG_ERROR_STATUS = 'ayla-dss-account.status.config-error';
+/** The status texts of failures: one short phrase per code. */
+const STATUS_TEXT = 'ayla-dss-account.statusText.';
 
 describe('ayla-dss nodes: configuration errors and credentials', function () {
   const sim = useSimulatorAndHelper({ simulatorPerTest: true });
@@ -46,7 +47,7 @@ describe('ayla-dss nodes: configuration errors and credentials', function () {
     assert.equal(error, 'ayla-dss-account.errors.NO_ACCOUNT');
     const status = statuses().at(-1) as { fill: string; text: string };
     assert.equal(status.fill, 'red');
-    assert.equal(status.text, CONFIG_ERROR_STATUS);
+    assert.equal(status.text, `${STATUS_TEXT}NO_ACCOUNT`, 'a short phrase for the code, not the code');
   });
 
   it('bad custom URL: BAD_URL; plain ws:// to a remote host: INSECURE_URL', async () => {
@@ -73,7 +74,7 @@ describe('ayla-dss nodes: configuration errors and credentials', function () {
       [ACCOUNT_ID]: wrong,
     });
     assert.equal(error, 'ayla-dss-account.errors.BAD_CREDENTIALS');
-    await waitFor('the auth-failed status', () => statuses().some((s) => s.text === 'ayla-dss-account.status.auth-failed' && s.fill === 'red'));
+    await waitFor('the auth-failed status', () => statuses().some((s) => s.text === `${STATUS_TEXT}BAD_CREDENTIALS` && s.fill === 'red'));
     const everything = JSON.stringify({ statuses: statuses(), errors: errors() });
     assert.ok(!everything.includes('wrong-password-123'));
   });

@@ -33,22 +33,27 @@ describe('examples/', function () {
   this.timeout(20_000);
   const sim = useSimulatorAndHelper({ simulatorPerTest: true });
 
-  /** The example with the account pointed at the simulator and debug nodes as helper nodes. */
+  /**
+   * The example with an account on the simulator and debug nodes as helper nodes. Examples carry
+   * no account (the editor gives imported nodes the user's one account, nodes/editor/import-accounts.ts):
+   * here the flow gets one, as the editor would give it.
+   */
   function adapt(file: string): { flow: FlowNode[]; credentials: Record<string, Record<string, string>> } {
     const flow = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')) as FlowNode[];
-    const credentials: Record<string, Record<string, string>> = {};
+    assert.ok(!flow.some((node) => node.type === 'ayla-dss-account'), `${file} carries no account node`);
+    const account = { id: 'examples-account', type: 'ayla-dss-account', region: 'custom', streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl, deviceUrl: sim().deviceUrl };
     const adapted = flow.map((node) => {
       const { credentials: blank, ...rest } = node;
       for (const value of Object.values((blank ?? {}) as Record<string, string>)) assert.equal(value, '', `${file} carries a credential`);
-      if (node.type === 'ayla-dss-account') {
-        credentials[node.id] = { ...sim().account };
-        return { ...rest, region: 'custom', streamUrl: sim().streamUrl, apiUrl: sim().apiUrl, userUrl: sim().userUrl, deviceUrl: sim().deviceUrl } as FlowNode;
-      }
       if (node.type === 'debug') return { id: node.id, type: 'helper', wires: [] } as FlowNode;
       if (node.type === 'mqtt-broker') return { ...rest, autoConnect: false } as FlowNode;
+      if (/^ayla-/.test(node.type)) {
+        assert.equal(node.account, '', `${node.id} of ${file} names no account`);
+        return { ...rest, account: account.id } as FlowNode;
+      }
       return rest as FlowNode;
     });
-    return { flow: adapted, credentials };
+    return { flow: [...adapted, account], credentials: { [account.id]: { ...sim().account } } };
   }
 
   function errorsOf(ids: string[]): unknown[] {
@@ -84,8 +89,8 @@ describe('examples/', function () {
     const file = exampleFiles.find((name) => /home automation/i.test(name)) as string;
     const { flow, credentials } = adapt(file);
     await helper.load([aylaNodes, ...coreNodes], flow, credentials);
-    const notifications = recordInputs(helper.getNode('dbgNotify'));
-    const alerts = recordInputs(helper.getNode('dbgAlert'));
+    const notifications = recordInputs(helper.getNode('ex06-dbgNotify'));
+    const alerts = recordInputs(helper.getNode('ex06-dbgAlert'));
     await waitFor('two connected subscriptions', async () => {
       const state = await simState(sim());
       return state.sockets === 2 && state.subscriptions.every((s) => s.connected);

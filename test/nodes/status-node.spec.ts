@@ -53,7 +53,7 @@ describe('ayla-*-in statuses reach Status nodes', function () {
     ];
     await helper.load(aylaNodes, flow, accountCredentials(sim()));
     const first = await waitFor('a status message', () => statusMessages()[0]);
-    assert.equal(first.status?.text, 'ayla-dss-account.status.config-error');
+    assert.equal(first.status?.text, 'ayla-dss-account.statusText.INVALID_REGEX');
     assert.equal(first.status?.fill, 'red');
     assert.equal(first.status?.source?.id, 'n1');
   });

@@ -14,9 +14,12 @@ import { DEFAULT_AUTH_RETRY_DELAY_MS, type StateInfo } from '../../nodes/lib/str
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
 import { accountNode, aylaNodes, helper, helperNode, inNode, simState, waitFor } from '../nodes/support/flow-kit';
 import { recordStreamStates, type StreamStateRecorder } from '../support/stream-states';
+import { englishText, inEnglish } from '../support/catalog-translate';
 import { CountingProxy, makeUserDir, PUMP_DSN, PUMP_MODEL, PUMP_PROPERTY, removeUserDir, startPump } from './support/reliability-kit';
 
 const STATUS = 'ayla-dss-account.status.';
+/** The status texts of failures: one short phrase per code. */
+const STATUS_TEXT = 'ayla-dss-account.statusText.';
 const ERRORS = 'ayla-dss-account.errors.';
 
 interface Recorders {
@@ -80,7 +83,7 @@ describe('reliability: authentication, REST errors and retention gaps', function
       n1: { streamKey: 'ffffffffffffffffffffffffffffffff' },
     });
     const r = record('n1');
-    await waitFor('a red authentication failed status', () => lastStatus(r).fill === 'red' && lastStatus(r).text === `${STATUS}auth-failed`);
+    await waitFor('a red "stream key refused" status', () => lastStatus(r).fill === 'red' && lastStatus(r).text === `${STATUS_TEXT}AUTH_REFUSED`);
     const refused = await firstState('auth-failed');
     assert.equal(refused.code, 'AUTH_REFUSED');
     assert.equal(refused.delayMs, DEFAULT_AUTH_RETRY_DELAY_MS, 'a refused key is retried after the key retry delay (60 s), not a backoff step');
@@ -153,7 +156,7 @@ describe('reliability: authentication, REST errors and retention gaps', function
     const signIns = () => proxy.count('POST /users/sign_in');
     await helper.load(aylaNodes, [viaProxy(), pumpNode(), helperNode()], { account1: { ...sim.account } });
     const r = record('n1');
-    await waitFor('a red authentication failed status', () => lastStatus(r).fill === 'red' && lastStatus(r).text === `${STATUS}auth-failed`);
+    await waitFor('a red "wrong e-mail or password" status', () => lastStatus(r).fill === 'red' && lastStatus(r).text === `${STATUS_TEXT}BAD_CREDENTIALS`);
     const paused = await firstState('auth-failed');
     assert.equal(paused.code, 'BAD_CREDENTIALS');
     // Not a backoff step of about a second: an Ayla account locks after five failed sign-ins.
@@ -179,16 +182,19 @@ describe('reliability: authentication, REST errors and retention gaps', function
     const down = startPump(sim, { count: 50, paceMs: 1 });
     await down.done;
     const seqs = down.published.map((p) => p.delivered[0].seq);
-    await helper.load(aylaNodes, flow(), { account1: { ...sim.account } });
+    // In English this time: the status must name the lost range.
+    await helper.load(inEnglish(aylaNodes), flow(), { account1: { ...sim.account } });
     const r1 = record('n1');
     const r2 = record('n2', 'out2');
     await waitFor('the 20 retained events on both nodes', () => r1.received.length === 20 && r2.received.length === 20);
     const lostFrom = seqs[0];
     const lostTo = seqs[29];
     for (const r of [r1, r2]) {
-      await waitFor('the gap warning', () => r.warnings.includes(`${ERRORS}GAP`));
-      assert.equal(r.warnings.filter((w) => w === `${ERRORS}GAP`).length, 1, 'one warning per node');
-      await waitFor('the lost range in the status', () => String(lastStatus(r).text).includes(`${STATUS}lost ${lostFrom}–${lostTo}`), 3000);
+      const gapWarning = englishText(`${ERRORS}GAP`, { expected: lostFrom, last: lostTo, missing: 30, code: 'GAP', detail: '' });
+      await waitFor('the gap warning', () => r.warnings.includes(gapWarning));
+      assert.equal(r.warnings.filter((w) => w === gapWarning).length, 1, 'one warning per node');
+      const lostRange = englishText(`${STATUS}lost-range`, { from: lostFrom, to: lostTo });
+      await waitFor(`"${lostRange}" in the status`, () => String(lastStatus(r).text).includes(lostRange), 3000);
       assert.equal(lastStatus(r).fill, 'yellow');
       assert.deepEqual(
         r.received.map((m) => m.payload),

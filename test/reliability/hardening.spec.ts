@@ -150,6 +150,22 @@ describe('hardening: defects found by attacking the package', function () {
     assert.equal((await simState(sim)).sockets, 0);
   });
 
+  it('redeploys with different wrong passwords share one sign-in budget: the fourth is throttled, the account never locks', async () => {
+    const flow = (name: string) => [accountNode(sim), inNode('datapoint', 'n1', { ...THERMO, name }), helperNode()];
+    const deploy = async (password: string, index: number) => {
+      const credentials = { account1: { ...sim.account, password } };
+      if (index === 0) await helper.load(aylaNodes, flow(password), credentials);
+      else await helper.setFlows(flow(password), 'full', credentials);
+      const errors = recordCalls(helper.getNode('n1'), 'error');
+      await waitFor(`the refusal of ${password}`, () => errors.length >= 1);
+      return errors[0].text;
+    };
+    const outcomes: string[] = [];
+    for (const [index, password] of ['wrong-1', 'wrong-2', 'wrong-3', 'wrong-4'].entries()) outcomes.push(await deploy(password, index));
+    assert.deepEqual(outcomes, [`${ERRORS}BAD_CREDENTIALS`, `${ERRORS}BAD_CREDENTIALS`, `${ERRORS}BAD_CREDENTIALS`, `${ERRORS}SIGN_IN_THROTTLED`]);
+    assert.ok(simLog.every((line) => !line.includes('locked')), simLog.join('\n'));
+  });
+
   describe('Test connection', () => {
     beforeEach(async () => {
       await helper.load(aylaNodes, [accountNode(sim)], accountCredentials(sim));

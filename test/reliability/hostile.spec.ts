@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { datapointEvent, framed, HOSTILE_CASES, HOSTILE_DSN, type HostileCase } from '../fixtures/hostile-frames';
 import type { RunningSimulator } from '../../simulator/index';
 import { accountCredentials, accountNode, aylaNodes, helper, helperNode, inNode, simPost, simState, useSimulatorAndHelper, waitFor } from '../nodes/support/flow-kit';
+import { englishText, inEnglish } from '../support/catalog-translate';
 
 /** Cases per loaded flow: below the hub's report cap (10 per minute per stream), so every error reaches the Catch node. */
 const CASES_PER_FLOW = 8;
@@ -49,7 +50,7 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
     for (let start = 0; start < injectable.length; start += CASES_PER_FLOW) {
       await helper.unload();
       await helper.load(
-        aylaNodes,
+        inEnglish(aylaNodes),
         [
           { id: 'f1', type: 'tab', label: 'hostile' },
           accountNode(sim()),
@@ -102,7 +103,7 @@ describe('reliability: the hostile frame corpus through Node-RED', function () {
       if (errorsInFlow > 0) {
         await waitFor(`the status to count ${errorsInFlow} malformed`, () => {
           const last = statuses[statuses.length - 1];
-          return typeof last?.text === 'string' && last.text.includes(`${errorsInFlow} ayla-dss-account.status.malformed`);
+          return typeof last?.text === 'string' && last.text.includes(englishText('ayla-dss-account.status.malformed-count', { count: errorsInFlow }));
         }, 3000);
       }
     }

@@ -3,7 +3,8 @@
  * runtime (the test helper, with the core mqtt nodes from the same Node-RED tree), reading a
  * generated fleet from the simulator and publishing through a real Mosquitto that this test
  * starts on 127.0.0.1 (test/support/mosquitto.ts). The only changes to the example are the ones
- * a user makes: the account points at the simulator, the broker config node at this broker.
+ * a user makes: its in-nodes get an account on the simulator (examples carry none: the editor
+ * gives imported nodes the user's account), the broker config node points at this broker.
  *
  * What a consumer relies on, checked against the simulator's own record of each subscription
  * (`GET /sim/subscriptions/{id}/events`): every event arrives once, in seq order, on
@@ -18,6 +19,7 @@ import { payloadOf } from '../../nodes/lib/messages';
 import { normaliseEvent, type NormalisedEvent } from '../../nodes/lib/normalise';
 import type { RunningSimulator } from '../../simulator/index';
 import { aylaNodes, helper, requireCoreNode, simPost, simState, startQuietSimulator, waitFor, type SimState } from '../nodes/support/flow-kit';
+import { simulatorAccountNode } from '../support/account-node';
 import { startMosquitto, type RunningMosquitto } from '../support/mosquitto';
 import { MqttRecorder, type ReceivedMessage } from './support/mqtt-recorder';
 
@@ -28,10 +30,10 @@ const coreNodes = [
 ];
 
 const EXAMPLE = path.resolve(__dirname, '../../examples/07 - Fan-out to MQTT.json');
-const ACCOUNT_ID = 'ayla-example-account';
-const BROKER_ID = 'ayla-example-broker';
-const IN_NODES = ['fanDatapoints', 'fanConnectivity'];
-const OUT_NODE = 'fanMqtt';
+const ACCOUNT_ID = 'fanout-account';
+const BROKER_ID = 'ex07-broker';
+const IN_NODES = ['ex07-datapoints', 'ex07-connectivity'];
+const OUT_NODE = 'ex07-mqtt';
 /** Devices of the generated fleet: every base type, a few hundred topics. */
 const FLEET_DEVICES = 40;
 /** Generated events: below Mosquitto's default queue of 1000 per client, which a consumer slower than the stream would hit first. */
@@ -52,15 +54,16 @@ function expectedTopic(event: NormalisedEvent): string {
   return ['ayla', segment(event.oemModel ?? 'unknown'), segment(event.dsn), event.eventType, segment(property)].join('/');
 }
 
-/** The example, pointed at this simulator and broker as a user would (account URLs, broker address). */
+/** The example, given an account on this simulator and pointed at this broker, as a user would. */
 function exampleFlow(sim: RunningSimulator, broker: RunningMosquitto): FlowNode[] {
   const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
-  return flow.map((node) => {
+  const adapted = flow.map((node) => {
     const { credentials: _blank, ...rest } = node;
-    if (node.type === 'ayla-dss-account') return { ...rest, region: 'custom', streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl } as FlowNode;
+    if (/^ayla-/.test(node.type)) return { ...rest, account: ACCOUNT_ID } as FlowNode;
     if (node.type === 'mqtt-broker') return { ...rest, broker: broker.host, port: String(broker.port) } as FlowNode;
     return rest as FlowNode;
   });
+  return [...adapted, simulatorAccountNode(sim, { id: ACCOUNT_ID, name: 'simulator' }) as FlowNode];
 }
 
 /** The events a subscription carried, as the simulator retained them, normalised like the nodes do. */

@@ -67,6 +67,13 @@ describe('security: the device pickers\' routes', function () {
       body: [{ id: ACCOUNT, type: 'ayla-dss-account', name: 'simulator', clientType: 'cloud', ...endpoints(), credentials: { ...DEMO_ACCOUNT } }],
     });
     assert.equal(deploy.status, 204, `deploy failed: HTTP ${deploy.status} ${deploy.text}`);
+    // The deploy answers once the flows are set; on a busy machine the account node may start a
+    // moment later. Wait until the runtime knows it (the diagnostics route answers 404 before).
+    const deadline = Date.now() + 10_000;
+    while ((await red.request('GET', `/ayla-dss/accounts/${ACCOUNT}/diagnostics`, { token: adminToken })).status !== 200) {
+      assert.ok(Date.now() < deadline, 'the deployed account node never started');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 
   after(async () => {

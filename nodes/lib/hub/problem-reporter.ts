@@ -8,6 +8,9 @@
  * - a connection failure is reported once until its code changes or a connect succeeds, so a
  *   reconnect loop says what is wrong once;
  * - an event type the stream should not carry, a seq jump and a length mismatch: once each.
+ *
+ * The last few problems (code, level, time; silent ones included) are kept for the account's
+ * diagnostics ({@link ProblemReporter.recent}).
  */
 import type { EventValidationError } from '../events';
 import type { FrameError } from '../frames';
@@ -21,6 +24,18 @@ export const PROBLEM_CODES = ['GAP', 'SUPPRESSED', 'UNEXPECTED_EVENT_TYPE', 'SEQ
 export const MAX_PROBLEMS_PER_WINDOW = 10;
 /** Window of the report cap (60 s). */
 export const PROBLEM_WINDOW_MS = 60_000;
+/** Problems kept for diagnostics, newest last (8). */
+export const RECENT_PROBLEMS = 8;
+
+/** A problem as the diagnostics show it: no parameters (they may quote frames), never a secret. */
+export interface RecentProblem {
+  /** Epoch ms. */
+  at: number;
+  level: StreamProblem['level'];
+  code: string;
+  /** Past the report cap: counted, not logged. */
+  silent?: true;
+}
 
 /**
  * A connection that was up and broke, and will be resumed from its position: a warning, not
@@ -75,6 +90,8 @@ export interface ProblemReporterOptions {
 /** The problem reports of one shared stream; see the module comment. */
 export class ProblemReporter {
   private readonly broadcast: (problem: StreamProblem) => void;
+  private readonly now: () => number;
+  private readonly recentProblems: RecentProblem[] = [];
   private readonly invalidFrames: CappedChannel;
   private readonly gaps: CappedChannel;
   private lastConnectionCode: string | null = null;
@@ -82,8 +99,12 @@ export class ProblemReporter {
 
   /** @param options - see {@link ProblemReporterOptions}. */
   constructor(options: ProblemReporterOptions) {
-    this.broadcast = options.broadcast;
     const now = options.now ?? Date.now;
+    this.now = now;
+    this.broadcast = (problem) => {
+      this.remember(problem);
+      options.broadcast(problem);
+    };
     const max = options.maxPerWindow ?? MAX_PROBLEMS_PER_WINDOW;
     const windowMs = options.windowMs ?? PROBLEM_WINDOW_MS;
     this.invalidFrames = new CappedChannel('invalid', now, max, windowMs);
@@ -130,5 +151,15 @@ export class ProblemReporter {
   /** A connect succeeded: the next connection failure is news again. */
   connected(): void {
     this.lastConnectionCode = null;
+  }
+
+  /** The last {@link RECENT_PROBLEMS} problems, oldest first (copies). */
+  recent(): RecentProblem[] {
+    return this.recentProblems.map((problem) => ({ ...problem }));
+  }
+
+  private remember(problem: StreamProblem): void {
+    this.recentProblems.push({ at: this.now(), level: problem.level, code: problem.code, ...(problem.silent ? { silent: true as const } : {}) });
+    if (this.recentProblems.length > RECENT_PROBLEMS) this.recentProblems.shift();
   }
 }

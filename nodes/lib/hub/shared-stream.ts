@@ -15,7 +15,7 @@ import type { StateInfo, StreamClient, StreamClientOptions, StreamEventInfo, Str
 import { subscriptionName, type Subscription, type SubscriptionClient } from '../subscriptions';
 import type { StreamListener, StreamRequest, StreamStatus } from './contract';
 import type { FlowControlGroup } from './flow-control-group';
-import { ProblemReporter } from './problem-reporter';
+import { ProblemReporter, type RecentProblem } from './problem-reporter';
 import { StreamPositions } from './stream-positions';
 
 /**
@@ -87,9 +87,16 @@ export class SharedStream {
     return this.currentSubscription;
   }
 
-  /** The client's state, position and counters, for diagnostics. */
-  get diagnostics(): { state: string; position: number | null; stats: StreamClient['stats'] | null } {
-    return { state: this.client?.state ?? 'starting', position: this.client?.position ?? null, stats: this.client ? { ...this.client.stats } : null };
+  /** The client's state, position, pause and counters, and the last problems, for diagnostics (no secrets). */
+  get diagnostics(): { state: string; position: number | null; paused: boolean; stats: StreamClient['stats'] | null; problems: RecentProblem[] } {
+    const client = this.client;
+    return {
+      state: client?.state ?? 'starting',
+      position: client?.position ?? null,
+      paused: client?.paused ?? false,
+      stats: client ? { ...client.stats } : null,
+      problems: this.problems.recent(),
+    };
   }
 
   /** Resolves once no stream-key lookup (find or create) is in progress. Never rejects. */
@@ -114,6 +121,8 @@ export class SharedStream {
   /** Stops the client for good. Its events stop at once; its final 'closed' state still reaches the listeners. */
   async close(): Promise<void> {
     this.closed = true;
+    // Its last position goes into the store before anyone flushes the store.
+    this.context.positions.flush();
     const client = this.client;
     this.client = null;
     this.detachFlowControl?.();

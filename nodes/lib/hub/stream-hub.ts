@@ -48,6 +48,15 @@ export interface StreamHubContext {
   info(line: string): void;
 }
 
+/** One stream as {@link StreamHub.diagnostics} describes it. */
+export type StreamDiagnostics = {
+  /** `auto:<subscription name>`, or `key:<fingerprint of the stream key>`. */
+  id: string;
+  subscriptionId: number | null;
+  subscriptionName: string | null;
+  listeners: number;
+} & SharedStream['diagnostics'];
+
 interface PendingDeletion {
   timer: NodeJS.Timeout;
   stream: SharedStream;
@@ -74,11 +83,12 @@ export class StreamHub {
     return this.streams.size;
   }
 
-  /** Each stream's id, subscription and client state, for diagnostics (no secrets). */
-  diagnostics(): Array<{ id: string; subscriptionId: number | null; listeners: number; state: string; position: number | null; stats: unknown }> {
+  /** Each stream's id, subscription (id and name, never its stream key), client state and last problems (no secrets). */
+  diagnostics(): StreamDiagnostics[] {
     return [...this.streams.values()].map((stream) => ({
       id: stream.id,
       subscriptionId: stream.subscription?.id ?? null,
+      subscriptionName: stream.subscription?.name ?? null,
       listeners: stream.listeners.size,
       ...stream.diagnostics,
     }));

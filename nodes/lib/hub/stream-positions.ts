@@ -11,8 +11,23 @@
 import type { PositionStore } from '../position-file';
 import { fingerprint } from '../secrets';
 
-/** The position record of one stream. */
+/**
+ * The position record of one stream. {@link record} runs for every delivered event, so it
+ * writes the store at the leading and trailing edge of an event-loop turn only: the first
+ * event of a turn at once (a single event is in the store before `record` returns), the rest
+ * of the turn's events as one write behind them ({@link flush} does it sooner). The file is
+ * throttled to one write a second anyway; this keeps the per-event cost to a comparison.
+ */
 export class StreamPositions {
+  /** The latest seq recorded during this turn and not yet in the store. */
+  private pendingSeq: number | null = null;
+  /** A trailing write is scheduled (one per turn at most). */
+  private trailing = false;
+  private readonly writeTrailing = () => {
+    this.trailing = false;
+    this.flush();
+  };
+
   /**
    * @param store - the runtime's position store
    * @param key - the stream's key in it, or null when the stream keeps no position (mobile)
@@ -53,9 +68,31 @@ export class StreamPositions {
     return stored.seq + 1;
   }
 
-  /** Records the stream's position (the last delivered seq) after an event; null leaves it. */
+  /**
+   * Records the stream's position (the last delivered seq) after an event; null leaves it. The
+   * first call of a turn writes the store at once, later ones in the same turn once behind
+   * them (see the class comment).
+   */
   record(seq: number | null): void {
     if (this.key === null || seq === null) return;
+    if (this.trailing) {
+      this.pendingSeq = seq;
+      return;
+    }
+    this.write(seq);
+    this.trailing = true;
+    setImmediate(this.writeTrailing);
+  }
+
+  /** Writes a position recorded in this turn now (before the store is flushed, when the stream closes). */
+  flush(): void {
+    const seq = this.pendingSeq;
+    this.pendingSeq = null;
+    if (seq !== null) this.write(seq);
+  }
+
+  private write(seq: number): void {
+    if (this.key === null) return;
     const stored = this.store.get(this.key);
     if (stored?.seq === seq) return;
     this.store.set(this.key, { ...stored, seq });
@@ -71,6 +108,8 @@ export class StreamPositions {
     if (this.key === null || !this.belongsToSubscription) return false;
     const stored = this.store.get(this.key);
     if (stored?.subscriptionId === subscriptionId) return false;
+    // A seq still pending belongs to the old subscription.
+    this.pendingSeq = null;
     this.store.set(this.key, { subscriptionId });
     return stored?.subscriptionId !== undefined;
   }
@@ -83,6 +122,7 @@ export class StreamPositions {
 
   /** Forgets the position (a deleted subscription has none worth keeping). */
   forget(): void {
+    this.pendingSeq = null;
     if (this.key !== null) this.store.delete(this.key);
   }
 }
