@@ -25,6 +25,8 @@ export interface BenchSimulator {
   account: DemoAccount;
   /** `child (pid N)` or `in-process`. */
   where: string;
+  /** The child's process id; this process's own for `in-process`. */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,13 @@ export interface BenchSimulatorOptions {
   heartbeatMs?: number;
   /** Unanswered heartbeats in a row before the simulator closes a socket; default the simulator's own. */
   missedHeartbeats?: number;
+  /** Generate a fleet of this many devices (`--devices`); default the built-in demo devices. */
+  devices?: number;
+  /**
+   * V8 old-space limit of the child, MB (`--max-old-space-size`); default Node's own. A retention
+   * of millions of events (about 0.5 KB each) needs more than the default on some machines.
+   */
+  maxOldSpaceMb?: number;
 }
 
 /** Starts a simulator with no automatic events (rate 0). */
@@ -51,11 +60,13 @@ export async function startBenchSimulator(options: BenchSimulatorOptions): Promi
       seed: options.seed,
       heartbeatMs: options.heartbeatMs,
       missedHeartbeats: options.missedHeartbeats,
+      devices: options.devices,
     });
-    return { ...sim, where: 'in-process', close: () => sim.close() };
+    return { ...sim, where: 'in-process', pid: process.pid, close: () => sim.close() };
   }
   const root = join(__dirname, '..');
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join('simulator', 'cli.ts'), ...cliArgs(options)], {
+  const nodeArgs = options.maxOldSpaceMb === undefined ? [] : [`--max-old-space-size=${options.maxOldSpaceMb}`];
+  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', join('simulator', 'cli.ts'), ...cliArgs(options)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -74,7 +85,7 @@ export async function startBenchSimulator(options: BenchSimulatorOptions): Promi
   };
   try {
     const info = await readListeningLine(child);
-    return { ...info, where: `child (pid ${child.pid ?? '?'})`, close: stop };
+    return { ...info, where: `child (pid ${child.pid ?? '?'})`, pid: child.pid ?? -1, close: stop };
   } catch (error) {
     await stop();
     throw error;
@@ -86,11 +97,12 @@ function cliArgs(options: BenchSimulatorOptions): string[] {
   const args = ['--rate', '0', '--retention', String(options.retention), '--seed', String(options.seed)];
   if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs));
   if (options.missedHeartbeats !== undefined) args.push('--missed-heartbeats', String(options.missedHeartbeats));
+  if (options.devices !== undefined) args.push('--devices', String(options.devices));
   args.push('--quiet');
   return args;
 }
 
-type ListeningInfo = Omit<BenchSimulator, 'where' | 'close'>;
+type ListeningInfo = Omit<BenchSimulator, 'where' | 'pid' | 'close'>;
 
 function readListeningLine(child: ChildProcess): Promise<ListeningInfo> {
   return new Promise((resolve, reject) => {

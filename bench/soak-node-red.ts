@@ -38,6 +38,15 @@ export interface EmbeddedNodeRed {
   deploy(flows: object[], type: DeploymentType): Promise<void>;
   /** Calls `listener` for every status a node shows (`node.status(...)`). */
   onNodeStatus(listener: (nodeId: string, status: { fill?: string; shape?: string; text?: string }) => void): void;
+  /**
+   * Stops or starts the deployed flows, as the editor's "stop flows" / "start flows" does
+   * (needs `runtimeState: { enabled: true }` in the settings). Stopping closes every node as a
+   * restart does (not removed: subscriptions stay, positions are flushed); starting creates them
+   * again from the deployed flow.
+   */
+  setFlowState(state: 'stop' | 'start'): Promise<void>;
+  /** A running node object by id (the runtime's `RED.nodes.getNode`), for diagnostics; null when there is none. */
+  getNode(id: string): unknown;
   /** Stops the runtime (closing every node) and, unless kept, deletes the user directory. */
   stop(options?: { keepUserDir?: boolean }): Promise<void>;
 }
@@ -49,9 +58,11 @@ interface NodeRedModule {
   stop(): Promise<void>;
   version(): string;
   events: NodeJS.EventEmitter;
+  nodes: { getNode(id: string): unknown };
   runtime: {
     flows: {
       setFlows(opts: { flows: { flows: object[] }; deploymentType: DeploymentType }): Promise<{ rev: string }>;
+      setState(opts: { state: 'stop' | 'start' }): Promise<{ state: string }>;
     };
   };
 }
@@ -65,7 +76,7 @@ export interface EmbeddedNodeRedOptions {
   nodesDirs: string[];
   /** Receives every log record at `logLevel` and above (nothing goes to the console). */
   onLog: (record: NodeRedLogRecord) => void;
-  /** Lowest level passed to `onLog`; default `warn`. */
+  /** Lowest level passed to `onLog`: `warn` (default) or `info` (node.log lines too, e.g. flow control). */
   logLevel?: 'warn' | 'info';
   /** Extra settings, readable by nodes as `RED.settings.<name>`. */
   settings?: Record<string, unknown>;
@@ -102,6 +113,10 @@ export async function startEmbeddedNodeRed(options: EmbeddedNodeRedOptions): Pro
     version: RED.version().replace(/-git$/, ''),
     userDir,
     deploy: (flows, type) => deploy(RED, flows, type),
+    async setFlowState(state) {
+      await RED.runtime.flows.setState({ state });
+    },
+    getNode: (id) => RED.nodes.getNode(id) ?? null,
     onNodeStatus(listener) {
       RED.events.on('node-status', (event: { id: string; status: { fill?: string; shape?: string; text?: string } }) => listener(event.id, event.status));
     },

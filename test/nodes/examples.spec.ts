@@ -4,6 +4,10 @@
  * in-node connects without an error, the home-automation flow produces its alerts, the
  * thermostat round trip writes, is acknowledged and sees the new value, and the dashboard gets
  * the current state on deploy.
+ *
+ * MQTT broker config nodes are loaded with `autoConnect` off: this suite needs no broker and
+ * must never publish to one that happens to run on the machine. The fan-out example is run
+ * end to end against a broker of its own in test/scale/mqtt-fanout.spec.ts.
  */
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
@@ -17,6 +21,7 @@ const coreNodes = [
   requireCoreNode('@node-red/nodes/core/function/80-template.js'),
   requireCoreNode('@node-red/nodes/core/common/20-inject.js'),
   requireCoreNode('@node-red/nodes/core/common/25-catch.js'),
+  requireCoreNode('@node-red/nodes/core/network/10-mqtt.js'),
 ];
 
 const examplesDir = path.resolve(__dirname, '../../examples');
@@ -41,6 +46,7 @@ describe('examples/', function () {
       const { credentials: blank, ...rest } = node;
       for (const value of Object.values((blank ?? {}) as Record<string, string>)) assert.equal(value, '', `${file} carries a credential`);
       if (node.type === 'debug') return { id: node.id, type: 'helper', wires: [] } as FlowNode;
+      if (node.type === 'mqtt-broker') return { ...rest, autoConnect: false } as FlowNode;
       if (/^ayla-/.test(node.type)) {
         assert.equal(node.account, '', `${node.id} of ${file} names no account`);
         return { ...rest, account: account.id } as FlowNode;
