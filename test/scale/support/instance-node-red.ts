@@ -2,10 +2,11 @@
  * One Node-RED instance of a multi-instance set-up, as a real child process
  * (test/support/node-red-process.ts: red.js, private user directory, this package from dist/),
  * running the flow every instance shares: an account pointed at the simulator, one
- * `ayla-datapoint-in` for the demo thermostat's temperature, and a way for the test to read what
- * the instance saw without a browser: a function node keeps every message's seq and value, a
- * status node keeps every status the in-node showed, and `GET /scale-test/state` answers both
- * as JSON.
+ * `ayla-datapoint-in` for the demo thermostat's temperature (or, with `inNode`, for other models,
+ * DSNs and properties, and a share of the fleet), and a way for the test to read what the
+ * instance saw without a browser: a function node keeps every message's seq, value, DSN and OEM
+ * model, a status node keeps every status the in-node showed, and `GET /scale-test/state`
+ * answers both as JSON.
  *
  * The account's credentials and instance label are `${NAME}` references to the environment, as
  * in a real multi-instance deployment: one flow file, one environment per instance.
@@ -37,7 +38,7 @@ const ENV = {
 /** What one instance saw. */
 export interface InstanceState {
   /** Every message of the in-node, in order. */
-  received: Array<{ seq: number; value: unknown }>;
+  received: Array<{ seq: number; value: unknown; dsn: string; oemModel: string | null }>;
   /** Every status the in-node showed, in order. */
   statuses: Array<{ fill?: string; shape?: string; text?: string }>;
 }
@@ -64,9 +65,23 @@ export interface InstanceOptions {
    * when `labelled`, set to this value; null: the account has no label at all.
    */
   instanceLabel: string | null;
+  /**
+   * The in-node's subscription and share, over the default (the demo thermostat's
+   * `current_temp`): `oemModel`, `dsns`, `properties` as the node's fields (comma lists), and
+   * `partition` (`i/n`, `nodes/lib/partition.ts`).
+   */
+  inNode?: InNodeOptions;
 }
 
-function sharedFlow(sim: RunningSimulator, labelled: boolean): Array<Record<string, unknown>> {
+/** What {@link InstanceOptions.inNode} may set on the in-node. */
+export interface InNodeOptions {
+  oemModel?: string;
+  dsns?: string;
+  properties?: string;
+  partition?: string;
+}
+
+function sharedFlow(sim: RunningSimulator, labelled: boolean, inNode: InNodeOptions = {}): Array<Record<string, unknown>> {
   const tab = 'scale-tab';
   return [
     { id: tab, type: 'tab', label: 'instance' },
@@ -81,6 +96,7 @@ function sharedFlow(sim: RunningSimulator, labelled: boolean): Array<Record<stri
       oemModel: 'thermo-t100',
       dsns: 'AC000W005606115',
       properties: 'current_temp',
+      ...inNode,
       wires: [['record']],
     },
     {
@@ -88,7 +104,7 @@ function sharedFlow(sim: RunningSimulator, labelled: boolean): Array<Record<stri
       type: 'function',
       z: tab,
       name: 'keep seq and value',
-      func: "const seen = flow.get('received') || [];\nseen.push({ seq: msg.ayla.seq, value: msg.payload });\nflow.set('received', seen);\nreturn null;",
+      func: "const seen = flow.get('received') || [];\nseen.push({ seq: msg.ayla.seq, value: msg.payload, dsn: msg.ayla.dsn, oemModel: msg.ayla.oemModel });\nflow.set('received', seen);\nreturn null;",
       outputs: 0,
       wires: [],
     },
@@ -138,7 +154,7 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
       "logging: { console: { level: 'info', metrics: false, audit: false } },",
     ],
     files: {
-      'flows.json': JSON.stringify(sharedFlow(sim, options.instanceLabel !== null), null, 2),
+      'flows.json': JSON.stringify(sharedFlow(sim, options.instanceLabel !== null, options.inNode), null, 2),
       'flows_cred.json': JSON.stringify(credentials, null, 2),
     },
     env,
