@@ -169,4 +169,42 @@ describe('active and standby through a real Mosquitto (examples/10)', function (
     assert.equal(simLog.filter((line) => REPLACEMENT_LINE.test(line)).length, replacementsBefore, 'nobody took a socket over');
     assert.equal((await simState(running)).sockets, 2);
   });
+  it('an instance alone, stopped and started again, leads at once and resumes after the retained seqs', async () => {
+    const running = sim as RunningSimulator;
+    const subscriber = await MqttRecorder.connect((broker as RunningMosquitto).url, 'ayla/+/+/+/+', `standby-alone-${process.pid}`);
+    recorders.push(subscriber);
+    const first = await start('solo');
+    await waitFor('solo is active', async () => (await statusesOf(first)).some(isActive('solo')), COORDINATION_WAIT_MS, 200);
+    await waitFor('solo reads both subscriptions', async () => (await simState(running)).sockets === 2, COORDINATION_WAIT_MS, 200);
+    const generator = generateContinuously();
+    await waitFor('events flow to the broker', () => subscriber.messages.length > 100, COORDINATION_WAIT_MS, 50);
+    // A clean stop (the close message names it gone); the next start has a fresh user directory:
+    // no position file, only what the broker retained.
+    await first.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const second = await start('solo');
+    await waitFor('solo is active again', async () => (await statusesOf(second)).some(isActive('solo')), COORDINATION_WAIT_MS, 100);
+    const coordinatorStatuses = (await statusesOf(second)).filter((status) => status.source === 'coordinator');
+    const claimed = coordinatorStatuses.find((status) => status.text?.startsWith('solo: claiming')) as SeenStatus;
+    assert.ok(claimed, `it claimed: ${JSON.stringify(coordinatorStatuses)}`);
+    const claimedAfterMs = claimed.at - coordinatorStatuses[0].at;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await generator.stop();
+
+    const state = await waitFor('both subscriptions read again', async () => {
+      const current = await simState(running);
+      return current.sockets === 2 && current.subscriptions.every((s) => s.connected) ? current : null;
+    }, COORDINATION_WAIT_MS, 200);
+    const carried = await carriedSeqs(state);
+    const total = [...carried.values()].reduce((sum, seqs) => sum + seqs.length, 0);
+    await waitFor(`all ${total} events at the subscriber`, () => subscriber.messages.length >= total, COORDINATION_WAIT_MS, 100);
+    await subscriber.barrier();
+    for (const [type, seqs] of carried) {
+      const received = subscriber.messages.filter((message) => message.topic.split('/')[3] === type).map((message) => (message.payload as { seq: number }).seq);
+      assert.deepEqual(received, seqs, `${type}: every event once, in seq order, across the restart`);
+    }
+    // Its own retained claim needs no claim timeout: it claims as soon as the broker hands the
+    // claim over (milliseconds), not after 6 s without a leader.
+    assert.ok(claimedAfterMs < 4_000, `claimed ${claimedAfterMs} ms after its first status`);
+  });
 });
