@@ -28,14 +28,13 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { partitionOf } from '../nodes/lib/partition';
 import { environmentLine, median, positiveIntegerOption } from './report';
-import { startEmbeddedNodeRed, type EmbeddedNodeRed, type NodeRedLogRecord } from './soak-node-red';
+import type { EmbeddedNodeRed } from './soak-node-red';
+import { startBenchRuntime } from './side-by-side/bench-runtime';
 import { startFrameServer, type FrameServer } from './side-by-side/frame-server-process';
 import { DSN_COUNT, dsnIndexOf, dsnOf } from './side-by-side/frame-corpus';
 import { aylaFlow, emptyFlow } from './side-by-side/flows';
 import { SinkRecorder, SinkRegistryImpl, type SinkSummary } from './side-by-side/sink-recorder';
 
-/** Node-RED's own start-up warnings for an embedded runtime without projects or a credential secret. */
-const STARTUP_NOTICES = /^(Projects disabled|Using unencrypted credentials)/;
 /** The frames cycle over the 48 devices, five frames each. */
 const FRAMES_PER_CYCLE = DSN_COUNT * 5;
 
@@ -270,23 +269,11 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0];
   const root = resolve(join(__dirname, '..'));
   const server = await startFrameServer(frames);
-  const sinks = new SinkRegistryImpl();
-  const flowControlLog: string[] = [];
-  const problems: string[] = [];
-  const red = await startEmbeddedNodeRed({
-    nodesDirs: [root, join(__dirname, 'side-by-side', 'sink')],
-    logLevel: 'info',
-    onLog: (record: NodeRedLogRecord) => {
-      const text = typeof record.msg === 'string' ? record.msg : String(record.msg);
-      if (text.startsWith('flow control:')) flowControlLog.push(text);
-      else if (record.level <= 30 && !STARTUP_NOTICES.test(text)) problems.push(`${record.type ?? 'runtime'}: ${text.slice(0, 200)}`);
-    },
-    settings: { benchSinks: sinks },
-  });
+  const { red, sinks, takeFlowControlLog, problems } = await startBenchRuntime(root);
   process.stdout.write(`node-red ${red.version}, frame server pid ${server.pid}, ${frames} frames per round, ${options.rounds} rounds, ${scenarios.length} scenarios\n`);
   const results: RoundResult[] = [];
   try {
-    const context = { server, red, sinks, frames, timeoutMs: options.timeoutMs, takeFlowControlLog: () => flowControlLog.splice(0) };
+    const context = { server, red, sinks, frames, timeoutMs: options.timeoutMs, takeFlowControlLog };
     const warmUp = await runRound(scenarios[0], 0, context);
     process.stderr.write(`warm-up (not counted): ${Math.round(warmUp.framesPerSec)} frames/s, ${warmUp.cpuUsPerFrame.toFixed(2)} µs/frame\n`);
     for (let round = 1; round <= options.rounds; round++) {

@@ -24,15 +24,12 @@
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startEmbeddedNodeRed, type NodeRedLogRecord } from './soak-node-red';
 import { environmentLine, positiveIntegerOption } from './report';
 import { startFrameServer } from './side-by-side/frame-server-process';
 import { printSummary } from './side-by-side/summary';
 import { runRound, type RoundResult, type ScenarioSpec } from './side-by-side/scenarios';
-import { SinkRegistryImpl } from './side-by-side/sink-recorder';
+import { startBenchRuntime } from './side-by-side/bench-runtime';
 
-/** Node-RED's own start-up warnings for an embedded runtime without projects or a credential secret. */
-const STARTUP_NOTICES = /^(Projects disabled|Using unencrypted credentials)/;
 
 const DEFAULTS = { frames: 100_000, rounds: 3, latencyFrames: 30_000, rate: 10_000, slowFrames: 20_000, slowMs: 15_000, workMs: 2, timeoutMs: 180_000 };
 
@@ -158,19 +155,7 @@ async function main(): Promise<void> {
   process.stdout.write(`side-by-side: ${environmentLine()}\n`);
   const loadAtStart = loadavg()[0];
   const server = await startFrameServer(Math.max(options.frames, options.latencyFrames, options.slowFrames));
-  const sinks = new SinkRegistryImpl();
-  const flowControlLog: string[] = [];
-  const problems: string[] = [];
-  const red = await startEmbeddedNodeRed({
-    nodesDirs: [root, join(__dirname, 'side-by-side', 'sink')],
-    logLevel: 'info',
-    onLog: (record: NodeRedLogRecord) => {
-      const text = typeof record.msg === 'string' ? record.msg : String(record.msg);
-      if (text.startsWith('flow control:')) flowControlLog.push(text);
-      else if (record.level <= 30 && !STARTUP_NOTICES.test(text)) problems.push(`${record.type ?? 'runtime'}: ${text.slice(0, 200)}`);
-    },
-    settings: { benchSinks: sinks },
-  });
+  const { red, sinks, takeFlowControlLog, problems } = await startBenchRuntime(root);
   process.stdout.write(`node-red ${red.version}, package ${root}, frame server pid ${server.pid}, ${options.rounds} rounds, ${specs.length} scenarios\n`);
   const setFlowControl = flowControlSwitch(root);
   const results: RoundResult[] = [];
@@ -183,7 +168,7 @@ async function main(): Promise<void> {
           sinks,
           setFlowControl,
           timeoutMs: options.timeoutMs,
-          takeFlowControlLog: () => flowControlLog.splice(0),
+          takeFlowControlLog,
         });
         results.push(result);
         process.stderr.write(
