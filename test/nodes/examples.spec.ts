@@ -12,7 +12,7 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { aylaNodes, datapointEvent, helper, recordInputs, requireCoreNode, simPost, simState, THERMOSTAT, useSimulatorAndHelper, waitFor } from './support/flow-kit';
+import { aylaNodes, datapointEvent, errorsOf, helper, recordInputs, requireCoreNode, simPost, simState, THERMOSTAT, useSimulatorAndHelper, waitFor } from './support/flow-kit';
 
 const coreNodes = [
   requireCoreNode('@node-red/nodes/core/common/90-comment.js'),
@@ -58,14 +58,6 @@ describe('examples/', function () {
     return { flow: [...adapted, account], credentials: { [account.id]: { ...sim().account } } };
   }
 
-  function errorsOf(ids: string[]): unknown[] {
-    const calls: unknown[] = [];
-    for (const id of ids) {
-      const node = helper.getNode(id) as unknown as { error: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } };
-      calls.push(...node.error.getCalls().filter((call) => call.thisValue === node).map((call) => call.args[0]));
-    }
-    return calls;
-  }
 
   it('has one example per in-node type and a home-automation flow', () => {
     const types = new Set(exampleFiles.flatMap((file) => (JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')) as FlowNode[]).map((n) => n.type)));

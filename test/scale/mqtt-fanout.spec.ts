@@ -18,7 +18,7 @@ import type { AylaEvent } from '../../nodes/lib/events';
 import { payloadOf } from '../../nodes/lib/messages';
 import { normaliseEvent, type NormalisedEvent } from '../../nodes/lib/normalise';
 import type { RunningSimulator } from '../../simulator/index';
-import { aylaNodes, helper, requireCoreNode, simPost, simState, startQuietSimulator, waitFor, type SimState } from '../nodes/support/flow-kit';
+import { aylaNodes, errorsOf, helper, requireCoreNode, simPost, simState, startQuietSimulator, waitFor, type SimState } from '../nodes/support/flow-kit';
 import { simulatorAccountNode } from '../support/account-node';
 import { startMosquitto, type RunningMosquitto } from '../support/mosquitto';
 import { MqttRecorder, type ReceivedMessage } from './support/mqtt-recorder';
@@ -73,14 +73,6 @@ async function carriedEvents(sim: RunningSimulator, subscriptionId: number): Pro
   return events.map((event) => normaliseEvent(event));
 }
 
-function errorsOf(ids: string[]): unknown[] {
-  const calls: unknown[] = [];
-  for (const id of ids) {
-    const node = helper.getNode(id) as unknown as { error: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } };
-    calls.push(...node.error.getCalls().filter((call) => call.thisValue === node).map((call) => call.args[0]));
-  }
-  return calls;
-}
 
 describe('fan-out to MQTT through a real Mosquitto (examples/07)', function () {
   this.timeout(60_000);

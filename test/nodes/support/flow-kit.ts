@@ -168,6 +168,19 @@ export function recordCalls(node: Node, method: 'error' | 'warn'): Array<{ text:
   return seen;
 }
 
+/**
+ * What the nodes `ids` passed to their own `node.error` so far (first arguments), from the
+ * helper's spies: calls made on another node's behalf are left out.
+ */
+export function errorsOf(ids: string[]): unknown[] {
+  const calls: unknown[] = [];
+  for (const id of ids) {
+    const node = helper.getNode(id) as unknown as { error: { getCalls(): Array<{ thisValue: unknown; args: unknown[] }> } };
+    calls.push(...node.error.getCalls().filter((call) => call.thisValue === node).map((call) => call.args[0]));
+  }
+  return calls;
+}
+
 /** JSON POST to the simulator's control API. */
 export async function simPost(sim: RunningSimulator, path: string, body: unknown = {}): Promise<Record<string, unknown>> {
   const response = await fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
