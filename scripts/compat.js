@@ -14,7 +14,7 @@
 // Exit status 0 only when every selected entry installed and passed.
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { runBounded } = require('./run-bounded.js');
 
 const root = path.resolve(__dirname, '..');
 const toolsDir = path.join(root, '.tools');
@@ -72,39 +72,9 @@ function parseArgs(argv) {
   return options;
 }
 
-/**
- * Runs a command with its output captured; resolves {code, output, timedOut}. On POSIX the child
- * leads its own process group so a timeout also ends what it started (npm's lifecycle scripts,
- * mocha's workers), never anything else.
- */
+/** {@link runBounded} from the repository root unless told otherwise. */
 function run(command, args, { cwd = root, env = process.env, timeoutMs }) {
-  return new Promise((resolve) => {
-    const posix = process.platform !== 'win32';
-    const child = spawn(command, args, { cwd, env, detached: posix, shell: !posix, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks = [];
-    child.stdout.on('data', (chunk) => chunks.push(chunk));
-    child.stderr.on('data', (chunk) => chunks.push(chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (posix) process.kill(-child.pid, 'SIGKILL');
-        else child.kill('SIGKILL');
-      } catch (error) {
-        // The group may have exited between the deadline and the kill; nothing is left to end.
-        if (error.code !== 'ESRCH') throw error;
-      }
-    }, timeoutMs);
-    const finish = (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: chunks.map(String).join(''), timedOut });
-    };
-    child.on('error', (error) => {
-      chunks.push(`${command}: ${error.message}\n`);
-      finish(-1);
-    });
-    child.on('close', (code) => finish(code ?? -1));
-  });
+  return runBounded(command, args, { cwd, env, timeoutMs });
 }
 
 function readVersion(packageJsonPath) {

@@ -20,7 +20,8 @@ const { Buffer } = require('node:buffer');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
+const { runBounded } = require('./run-bounded.js');
 
 const root = path.resolve(__dirname, '..');
 const stubsDir = path.join(__dirname, 'scorecard-stubs');
@@ -148,34 +149,7 @@ function validate(pkgDir, cardFile, stubUrl) {
   // the environment beats every .npmrc); no proxy may take their loopback requests elsewhere.
   for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'npm_config_proxy', 'npm_config_https_proxy']) delete env[name];
   const args = ['--require', preload, path.join(nodeRedDevDir, 'bin', 'run'), 'validate', '-p', pkgDir, '-o', cardFile, '-e', 'true'];
-  return new Promise((resolve) => {
-    const posix = process.platform !== 'win32';
-    // Its own process group, so a timeout ends it and anything it started, and nothing else.
-    const child = spawn(process.execPath, args, { cwd: workDir, env, detached: posix, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks = [];
-    child.stdout.on('data', (chunk) => chunks.push(chunk));
-    child.stderr.on('data', (chunk) => chunks.push(chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (posix) process.kill(-child.pid, 'SIGKILL');
-        else child.kill('SIGKILL');
-      } catch (error) {
-        // It may have exited between the deadline and the kill.
-        if (error.code !== 'ESRCH') throw error;
-      }
-    }, VALIDATE_TIMEOUT_MS);
-    const finish = (code) => {
-      clearTimeout(timer);
-      resolve({ code, timedOut, output: chunks.map(String).join('') });
-    };
-    child.on('error', (error) => {
-      chunks.push(`node-red-dev: ${error.message}\n`);
-      finish(-1);
-    });
-    child.on('close', (code) => finish(code ?? -1));
-  });
+  return runBounded(process.execPath, args, { cwd: workDir, env, timeoutMs: VALIDATE_TIMEOUT_MS, shell: false });
 }
 
 /** One line per check, and the failures. */

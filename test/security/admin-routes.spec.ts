@@ -6,10 +6,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import * as http from 'node:http';
-import type * as net from 'node:net';
 import { DEMO_ACCOUNT, LIMITED_ACCOUNT, startSimulator, type RunningSimulator } from '../../simulator/index';
 import { freePort } from '../support/node-red-process';
+import { sendJson, startScriptedHttpServer, type ScriptedHttpServer } from '../support/scripted-http-server';
 import { ADMIN_USER, READER_USER, occurrences, SIMULATOR_ACCOUNT_SECRETS, startSecureNodeRed, type AdminAnswer, type RunningNodeRed } from './support/secure-node-red';
 
 const ENDPOINTS_ROUTE = '/ayla-dss/endpoints';
@@ -177,40 +176,19 @@ describe('security: admin routes need permission and never echo a secret', funct
   });
 });
 
-/** A loopback HTTP server standing in for an attacker's host: it records every request body. */
-async function startRecorder(): Promise<{ url: string; bodies: string[]; close(): Promise<void> }> {
-  const bodies: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      bodies.push(`${req.method ?? ''} ${req.url ?? ''} ${body}`);
-      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":"Your email or password is incorrect."}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    bodies,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('security: stored credentials only go to the service they were saved for', function () {
   this.timeout(30_000);
   let sim: RunningSimulator;
   let red: RunningNodeRed | undefined;
-  let attacker: Awaited<ReturnType<typeof startRecorder>> | undefined;
+  /** A loopback host standing in for an attacker's: it refuses every sign-in and records every request. */
+  let attacker: ScriptedHttpServer | undefined;
+  /** What the attacker's host received: method, path and body of every request. */
+  const attackerSaw = () => attacker!.requests.map((request) => `${request.method} ${request.path} ${request.body}`);
   const storedSecrets = { 'demo password': DEMO_ACCOUNT.password, 'demo app secret': DEMO_ACCOUNT.appSecret, 'demo app id': DEMO_ACCOUNT.appId };
 
   function assertAttackerGotNothing(): void {
     for (const [label, secret] of Object.entries(storedSecrets)) {
-      const found = attacker!.bodies.filter((body) => body.includes(secret)).length;
+      const found = attackerSaw().filter((body) => body.includes(secret)).length;
       assert.equal(found, 0, `the stored ${label} was sent to a host the account was never saved for`);
     }
   }
@@ -218,7 +196,9 @@ describe('security: stored credentials only go to the service they were saved fo
   before(async function () {
     this.timeout(40_000);
     sim = await startSimulator({ rate: 0, seed: 5 });
-    attacker = await startRecorder();
+    attacker = await startScriptedHttpServer({
+      fallback: (_request, response) => sendJson(response, 401, { error: 'Your email or password is incorrect.' }),
+    });
     // Node-RED's default: no adminAuth. Anyone who can reach the port, and any web page the
     // user visits (a cross-site form POST), can call the admin routes.
     red = await startSecureNodeRed({ adminAuth: false });
@@ -282,7 +262,7 @@ describe('security: stored credentials only go to the service they were saved fo
       body: { region: 'custom', streamUrl: `${attacker!.url.replace('http:', 'ws:')}/stream`, userUrl: attacker!.url, credentials: { ...LIMITED_ACCOUNT } },
     });
     assert.equal((typed.body as { code?: unknown }).code, 'BAD_CREDENTIALS', typed.text);
-    assert.equal(attacker!.bodies.filter((body) => body.includes(LIMITED_ACCOUNT.password)).length, 1, 'the typed credentials did not reach the recorder');
+    assert.equal(attackerSaw().filter((body) => body.includes(LIMITED_ACCOUNT.password)).length, 1, 'the typed credentials did not reach the recorder');
   });
 
   it('still uses the stored credentials for the service they were saved for', async () => {

@@ -6,39 +6,19 @@
  * account was not deployed with: such a host receives nothing at all.
  */
 import { strict as assert } from 'node:assert';
-import * as http from 'node:http';
-import type * as net from 'node:net';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator } from '../../simulator/index';
+import { sendJson, startScriptedHttpServer, type ScriptedHttpServer } from '../support/scripted-http-server';
 import { ADMIN_USER, READER_USER, occurrences, SIMULATOR_ACCOUNT_SECRETS, startSecureNodeRed, type AdminAnswer, type RunningNodeRed } from './support/secure-node-red';
 
 const ACCOUNT = 'acct-devices';
 const THERMOSTAT = 'AC000W005606115';
 
-/** A loopback HTTP server standing in for a host nobody configured: it records every request. */
-async function startRecorder(): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(`${req.method ?? ''} ${req.url ?? ''} ${req.headers.authorization ?? ''}`);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('security: the device pickers\' routes', function () {
   this.timeout(30_000);
   let sim: RunningSimulator;
   let red: RunningNodeRed | undefined;
-  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  /** A loopback host nobody configured: it answers `[]` to anything and records every request. */
+  let recorder: ScriptedHttpServer;
   let adminToken: string;
   let readerToken: string;
   const simLog: string[] = [];
@@ -57,7 +37,7 @@ describe('security: the device pickers\' routes', function () {
   before(async function () {
     this.timeout(40_000);
     sim = await startSimulator({ rate: 0, seed: 5, log: (line) => simLog.push(line) });
-    recorder = await startRecorder();
+    recorder = await startScriptedHttpServer({ fallback: (_request, response) => sendJson(response, 200, []) });
     red = await startSecureNodeRed();
     adminToken = await red.tokenFor(ADMIN_USER);
     readerToken = await red.tokenFor(READER_USER);
@@ -111,7 +91,7 @@ describe('security: the device pickers\' routes', function () {
     const stored = { email: DEMO_ACCOUNT.email, password: '__PWRD__', appId: '__PWRD__', appSecret: '__PWRD__' };
     const elsewhere = await red!.request('POST', '/ayla-dss/lookup/devices', { token: adminToken, body: { ...endpoints(), deviceUrl: recorder.url, id: ACCOUNT, credentials: stored } });
     assert.deepEqual([elsewhere.status, (elsewhere.body as { code?: string }).code], [422, 'STORED_CREDENTIALS_ELSEWHERE']);
-    assert.deepEqual(recorder.requests, [], 'the other host received nothing, no token above all');
+    assert.deepEqual(recorder.requests.map((request) => `${request.method} ${request.path} ${request.headers.authorization ?? ''}`), [], 'the other host received nothing, no token above all');
     assert.equal(signIns(), before, 'nobody signed in for it');
     const same = await red!.request('POST', '/ayla-dss/lookup/devices', { token: adminToken, body: { ...endpoints(), id: ACCOUNT, credentials: stored, search: THERMOSTAT } });
     assert.equal(same.status, 200, same.text);

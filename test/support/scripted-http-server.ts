@@ -46,8 +46,14 @@ export function sendJson(response: ServerResponse, status: number, body?: unknow
   response.end(text);
 }
 
+/** Options of {@link startScriptedHttpServer}. */
+export interface ScriptedHttpServerOptions {
+  /** Answers every request no route matches (default: 404), e.g. a recorder standing in for any host. */
+  fallback?: RouteHandler;
+}
+
 /** Starts a scripted server on 127.0.0.1, any free port. */
-export async function startScriptedHttpServer(): Promise<ScriptedHttpServer> {
+export async function startScriptedHttpServer(options: ScriptedHttpServerOptions = {}): Promise<ScriptedHttpServer> {
   const routes = new Map<string, RouteHandler>();
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -63,7 +69,7 @@ export async function startScriptedHttpServer(): Promise<ScriptedHttpServer> {
       }
       const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json };
       requests.push(recorded);
-      const handler = routes.get(`${recorded.method} ${recorded.path}`);
+      const handler = routes.get(`${recorded.method} ${recorded.path}`) ?? options.fallback;
       if (!handler) {
         sendJson(res, 404, { error: 'no such route in this test' });
         return;
