@@ -92,22 +92,17 @@ describe('editor hardening: messages, a dropped node, imported examples', functi
     assert.equal(await lineUnder(page, '#ayla-dss-heartbeatTimeout'), null);
 
     const streamUrl = page.locator('#node-config-input-streamUrl');
-    const remoteUrl = 'ws://dss.example.com/stream';
+    await streamUrl.fill('');
+    await streamUrl.pressSequentially('ws://dss.example.com/stream'); // typed: Node-RED validates on key events
+    assert.equal(await streamUrl.inputValue(), 'ws://dss.example.com/stream');
+    await waitUntil(page, 'the plain remote stream URL is marked', () => !!document.querySelector('#node-config-input-streamUrl.input-error'), undefined, 5_000);
     const tooltip = page.locator('.red-ui-popover', { hasText: 'Unencrypted ws://' });
-    // Typed, because Node-RED validates on key events. On a busy machine keys typed while the
-    // dialog still settles have been lost (CI once saw the field empty), and Node-RED opens a
-    // field's tooltip on mouseenter after a delay that a busy machine can miss: each try checks
-    // the field holds the URL, then moves the pointer out and in again (three tries, bounded).
+    // Node-RED opens a field's tooltip on mouseenter, after a delay; a busy machine can miss the
+    // first entry, so the pointer leaves and enters again (three tries, bounded).
     for (let attempt = 1; ; attempt += 1) {
-      if ((await streamUrl.inputValue()) !== remoteUrl) {
-        await streamUrl.fill('');
-        await streamUrl.pressSequentially(remoteUrl);
-      }
+      await page.mouse.move(1, 1);
+      await streamUrl.hover();
       try {
-        assert.equal(await streamUrl.inputValue(), remoteUrl, 'the typed URL is in the field');
-        await waitUntil(page, 'the plain remote stream URL is marked', () => !!document.querySelector('#node-config-input-streamUrl.input-error'), undefined, 5_000);
-        await page.mouse.move(1, 1);
-        await streamUrl.hover();
         await tooltip.waitFor({ state: 'visible', timeout: 5_000 });
         break;
       } catch (err) {
