@@ -165,6 +165,25 @@ export async function openNodeDialog(page: Page, id: string, readySelector: stri
   const centre = await centreOf(page, nodeBody(id));
   await page.mouse.dblclick(centre.x, centre.y);
   await page.locator(readySelector).waitFor({ state: 'visible', timeout: UI_WAIT_MS });
+  await waitForTrayFocus(page, readySelector);
+}
+
+/**
+ * Waits until the focus is inside the edit tray that holds `selector`. Node-RED focuses a new
+ * tray's first field 150 ms after the tray starts to slide in (red.js `RED.tray.show`): keys a
+ * test types into another field before that land in the wrong one.
+ */
+export function waitForTrayFocus(page: Page, selector: string): Promise<void> {
+  return waitUntil(
+    page,
+    `the edit tray of ${selector} has the focus`,
+    (css: string) => {
+      const tray = document.querySelector(css)?.closest('.red-ui-tray');
+      return !!tray && !!document.activeElement && tray.contains(document.activeElement);
+    },
+    selector,
+    UI_WAIT_MS,
+  );
 }
 
 /** Drags from `from`'s output port to `to`'s input port and checks the wire exists. */

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type EditorBrowser } from './browser';
-import { centreOf, openEditor, openNodeDialog, UI_WAIT_MS, waitUntil } from './editor-page';
+import { centreOf, openEditor, openNodeDialog, UI_WAIT_MS, waitForTrayFocus, waitUntil } from './editor-page';
 import { assertBuilt, startNodeRed, type NodeRedOptions, type RunningNodeRed } from './node-red-process';
 
 /** The selector an event-in dialog is ready at (oneditprepare has built the DSN filter list). */
@@ -86,18 +86,7 @@ export async function openAccountOf(page: Page, inNodeId: string): Promise<void>
   await openNodeDialog(page, inNodeId, IN_DIALOG_READY);
   await page.locator('#node-input-btn-account-edit').click();
   await page.locator('#node-config-input-region').waitFor({ state: 'visible' });
-  // Node-RED focuses the tray's first field 150 ms after the tray starts to slide in
-  // (red.js `RED.tray.show`): keys typed into another field before that land in the wrong one.
-  await waitUntil(
-    page,
-    'Node-RED has focused the account dialog',
-    () => {
-      const tray = document.querySelector('#node-config-input-region')?.closest('.red-ui-tray');
-      return !!tray && !!document.activeElement && tray.contains(document.activeElement);
-    },
-    undefined,
-    5_000,
-  );
+  await waitForTrayFocus(page, '#node-config-input-region');
 }
 
 /** A node's validity as the editor holds it (read-only use of the RED API). */
