@@ -2,7 +2,7 @@
  * Benchmark of the per-listener copies a shared stream makes for every extra listener
  * (nodes/lib/event-copy.ts) against `structuredClone` and the `JSON.parse(json)` re-parse.
  *
- * Run: `node --expose-gc -r ts-node/register/transpile-only bench/copy-event.ts [--copies N] [--rounds N]`
+ * Run: `node --expose-gc -r ./bench/register.js bench/copy-event.ts [--copies N] [--rounds N]`
  *
  * The event is a datapoint event of about 480 bytes of JSON, shaped like the documented
  * example (`docs/protocol.md` §6) with the extra fields newer pipelines add. Each figure is
@@ -19,7 +19,7 @@ import { environmentLine, median, nsSince, positiveIntegerOption } from './repor
 const DEFAULT_COPIES = 200_000;
 const DEFAULT_ROUNDS = 5;
 
-const HELP = `Usage: node --expose-gc -r ts-node/register/transpile-only bench/copy-event.ts [options]
+const HELP = `Usage: node --expose-gc -r ./bench/register.js bench/copy-event.ts [options]
 
   --copies <n>   copies per round and method (default ${DEFAULT_COPIES})
   --rounds <n>   measured rounds; medians are reported (default ${DEFAULT_ROUNDS})

@@ -2,7 +2,7 @@
  * Benchmark of the per-frame hot path, without any network:
  * parseFrame → validateEvent → normaliseEvent → filter predicate → topicOf / payloadOf.
  *
- * Run: `node --expose-gc -r ts-node/register/transpile-only bench/core-throughput.ts [--events N]`
+ * Run: `node --expose-gc -r ./bench/register.js bench/core-throughput.ts [--events N]`
  *
  * Two measurements per round over the same frames:
  * - per stage: frames are handled in chunks of {@link CHUNK_FRAMES}; each stage runs over the
@@ -29,7 +29,7 @@ const DEFAULT_ROUNDS = 3;
 /** Frames per chunk of the per-stage measurement: large enough that the timer calls do not matter. */
 const CHUNK_FRAMES = 1000;
 
-const HELP = `Usage: node --expose-gc -r ts-node/register/transpile-only bench/core-throughput.ts [options]
+const HELP = `Usage: node --expose-gc -r ./bench/register.js bench/core-throughput.ts [options]
 
   --events <n>   frames measured per round (default ${DEFAULT_EVENTS})
   --corpus <n>   distinct frames generated, cycled through (default ${DEFAULT_CORPUS_FRAMES})

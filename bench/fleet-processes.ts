@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 
-/** How long a peer may take to report ready (ts-node compiles it first). */
+/** How long a peer may take to report ready (it is compiled on start). */
 const PEER_START_TIMEOUT_MS = 60_000;
 /** How long a peer may take to exit after SIGTERM before SIGKILL. */
 const PEER_STOP_TIMEOUT_MS = 5_000;
@@ -74,7 +74,7 @@ export class PeerProcess {
   /** Starts `bench/fleet-peer.ts <role> ...args` and resolves once it reports ready. */
   static async start(role: 'subscriber' | 'publisher' | 'pacer', args: string[]): Promise<PeerProcess> {
     const child = fork(join(__dirname, 'fleet-peer.ts'), [role, ...args], {
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      execArgv: ['-r', join(__dirname, 'register.js')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // Without the parent's flags (--expose-gc and the like): the peer is plain Node.
       env: { ...process.env, NODE_OPTIONS: '' },

@@ -3,7 +3,7 @@
  * MQTT fan-out recipe (examples/07) in front of a real Mosquitto.
  *
  * Run: `npm run bench:fleet` (builds first), or
- * `npm run build && node --expose-gc -r ts-node/register/transpile-only bench/fleet.ts [options]`
+ * `npm run build && node --expose-gc -r ./bench/register.js bench/fleet.ts [options]`
  *
  * Processes, each on its own event loop:
  * - this one: Node-RED 4.1 embedded (bench/soak-node-red.ts, never the test helper), loading the
@@ -65,7 +65,7 @@ const SUBSCRIBER_SEQ_CAPACITY = 40_000_000;
 const CONNECT_TIMEOUT_MS = 60_000;
 
 const HELP = `Usage: npm run bench:fleet -- [options]
-   or: npm run build && node --expose-gc -r ts-node/register/transpile-only bench/fleet.ts [options]
+   or: npm run build && node --expose-gc -r ./bench/register.js bench/fleet.ts [options]
 
   --phases <list>          comma-separated, of ${PHASES.join(', ')} (default all)
   --filter <where>         the typical flow's filter: in-node (the in-node's own filter, default) or switch (a core switch node)

@@ -41,7 +41,7 @@ const FRAMES_PER_CYCLE = DSN_COUNT * 5;
 const DEFAULTS = { frames: 200_000, rounds: 3, shares: '2,4,10', timeoutMs: 60_000 };
 
 const HELP = `Usage: npm run bench:partition [-- options]
-       (or: npm run build && node --expose-gc -r ts-node/register/transpile-only bench/partition.ts [options])
+       (or: npm run build && node --expose-gc -r ./bench/register.js bench/partition.ts [options])
 
   --frames <n>       frames per round, at least; rounded up so the last frame's device is in
                      share 1 of every count (default ${DEFAULTS.frames})

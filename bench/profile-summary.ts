@@ -7,7 +7,7 @@
  * `--folded <file>` also writes the samples as folded stacks, the input of any flame-graph tool
  * (flamegraph.pl, speedscope, inferno).
  *
- * Run: `node -r ts-node/register/transpile-only bench/profile-summary.ts <file.cpuprofile> [--frames N] [--from ms --to ms] [--top 25]`
+ * Run: `node -r ./bench/register.js bench/profile-summary.ts <file.cpuprofile> [--frames N] [--from ms --to ms] [--top 25]`
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -27,7 +27,20 @@ export function heapUsedMb(forceGc: boolean): number {
 export function environmentLine(): string {
   const cpuList = cpus();
   const cpu = cpuList.length > 0 ? `${cpuList[0].model.trim()} x${cpuList.length}` : 'unknown CPU';
-  return `node ${process.version} (V8 ${process.versions.v8}, ${platform()} ${arch()}), ${cpu}, gc ${canForceGc() ? 'exposed' : 'NOT exposed (run with --expose-gc for comparable heap numbers)'}`;
+  const domainWarning = domainModuleLoaded()
+    ? ', DOMAIN MODULE LOADED (every EventEmitter.emit is wrapped: run with -r ./bench/register.js, not ts-node)'
+    : '';
+  return `node ${process.version} (V8 ${process.versions.v8}, ${platform()} ${arch()}), ${cpu}, gc ${canForceGc() ? 'exposed' : 'NOT exposed (run with --expose-gc for comparable heap numbers)'}${domainWarning}`;
+}
+
+/**
+ * Whether Node's `domain` module is loaded. Loading it replaces `EventEmitter.prototype.emit` for
+ * the whole process (ts-node does, through `repl`), which no Node-RED installation pays for; see
+ * bench/register.js.
+ */
+export function domainModuleLoaded(): boolean {
+  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList ?? [];
+  return loaded.includes('NativeModule domain');
 }
 
 /** Elapsed nanoseconds since `start` (a `process.hrtime.bigint()` reading), as a number. */

@@ -3,7 +3,7 @@
  * (20) automatic subscriptions of one account, against the simulator in a child process, in
  * an embedded Node-RED that loads the package from dist/ (like bench/side-by-side.ts).
  *
- * Run: `npm run build && node --expose-gc -r ts-node/register/transpile-only bench/scale.ts`
+ * Run: `npm run build && node --expose-gc -r ./bench/register.js bench/scale.ts`
  *
  * Measures, each from the deploy call to the last in-node showing "connected":
  * - the first deploy (sign-in, then every subscription found or created and connected);
@@ -24,6 +24,12 @@ import { startBenchSimulator, type BenchSimulator } from './simulator-process';
 import { startEmbeddedNodeRed, type DeploymentType, type EmbeddedNodeRed } from './soak-node-red';
 
 const DEFAULTS = { nodes: 200, subscriptions: 20, timeoutMs: 60_000 };
+const HELP = `Usage: npm run build && node --expose-gc -r ./bench/register.js bench/scale.ts [options]
+  --nodes <n>          datapoint in-nodes (default ${DEFAULTS.nodes})
+  --subscriptions <n>  automatic subscriptions they share (default ${DEFAULTS.subscriptions})
+  --timeout-ms <ms>    longest wait for one deploy to connect (default ${DEFAULTS.timeoutMs})
+  --help               this text
+`;
 const TAB = { id: 'scale-tab', type: 'tab', label: 'scale' };
 const ACCOUNT_ID = 'scale-account';
 /** Credentials as `${NAME}` references, resolved by the account node from the environment. */
@@ -113,7 +119,13 @@ async function deployAndConnect(red: EmbeddedNodeRed, board: StatusBoard, nodes:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { nodes: { type: 'string' }, subscriptions: { type: 'string' }, 'timeout-ms': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { nodes: { type: 'string' }, subscriptions: { type: 'string' }, 'timeout-ms': { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const nodes = positiveIntegerOption('nodes', values.nodes, DEFAULTS.nodes);
   const subscriptions = positiveIntegerOption('subscriptions', values.subscriptions, DEFAULTS.subscriptions);
   const timeoutMs = positiveIntegerOption('timeout-ms', values['timeout-ms'], DEFAULTS.timeoutMs);

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { startSimulator } from '../simulator';
 import type { DemoAccount } from '../simulator';
 
-/** How long the child may take to print its `listening` line (ts-node compiles on start). */
+/** How long the child may take to print its `listening` line (it is compiled on start). */
 const CHILD_START_TIMEOUT_MS = 60_000;
 /** How long the child may take to exit after SIGTERM before it is killed outright. */
 const CHILD_EXIT_TIMEOUT_MS = 5_000;
@@ -66,7 +66,7 @@ export async function startBenchSimulator(options: BenchSimulatorOptions): Promi
   }
   const root = join(__dirname, '..');
   const nodeArgs = options.maxOldSpaceMb === undefined ? [] : [`--max-old-space-size=${options.maxOldSpaceMb}`];
-  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', join('simulator', 'cli.ts'), ...cliArgs(options)], {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', join(__dirname, 'register.js'), join('simulator', 'cli.ts'), ...cliArgs(options)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,13 +3,13 @@
  * with a fault injected every few seconds, then 100 redeploys; prints what arrived and what the
  * process holds afterwards.
  *
- * Run: `npm run build && node --expose-gc -r ts-node/register/transpile-only bench/soak.ts [--events N]`
+ * Run: `npm run build && node --expose-gc -r ./bench/register.js bench/soak.ts [--events N]`
  *
  * - Node-RED runs embedded in this process (bench/soak-node-red.ts), loading the built package
  *   from dist/ like any installed module; the simulator runs in a child process
  *   (`startBenchSimulator` in bench/simulator-process.ts), so the heap and handles read here are Node-RED's and ours.
  * - Flow: `ayla-dss-account` (custom region → the simulator, credentials as `${ENV}` references)
- *   → one `ayla-datapoint-in` (auto subscription, every DSN and property) → `soak-sink`, which
+ *   → one `ayla-datapoint-in` (auto subscription, every property of every simulated device) → `soak-sink`, which
  *   records `msg.ayla.seq` (bench/soak-sink/, bench/soak-recorder.ts).
  * - Events: the simulator numbers them per stream key; the script generates exactly N
  *   (`/sim/generate` in batches, topped up with `/sim/events`), paced so that at most
@@ -110,7 +110,7 @@ const ENV_NAMES: Record<keyof Required<AccountCredentials>, string> = {
   appSecret: 'AYLA_SOAK_APP_SECRET',
 };
 
-const HELP = `Usage: npm run build && node --expose-gc -r ts-node/register/transpile-only bench/soak.ts [options]
+const HELP = `Usage: npm run build && node --expose-gc -r ./bench/register.js bench/soak.ts [options]
 
   --events <n>              datapoint events streamed under faults (default ${formatCount(DEFAULT_EVENTS)})
   --fault-interval-ms <ms>  time between fault injections (default ${DEFAULT_FAULT_INTERVAL_MS})
@@ -387,8 +387,11 @@ async function isConnected(ctx: SoakContext): Promise<boolean> {
   return state.subscriptions.some((subscription) => subscription.id === ctx.subscriptionId && subscription.connected);
 }
 
-/** The flow: account → datapoint in-node → sink. `variant` 1 renames the in-node and the sink (a modified flow). */
-function soakFlow(sim: BenchSimulator, variant: 0 | 1, withCredentials: boolean): object[] {
+/**
+ * The flow: account → datapoint in-node (every property of the devices `dsns`, comma-separated) →
+ * sink. `variant` 1 renames the in-node and the sink (a modified flow).
+ */
+function soakFlow(sim: BenchSimulator, dsns: string, variant: 0 | 1, withCredentials: boolean): object[] {
   const account: AccountNodeProperties & { id: string; type: string; credentials?: AccountCredentials } = {
     id: ACCOUNT_ID,
     type: 'ayla-dss-account',
@@ -418,7 +421,7 @@ function soakFlow(sim: BenchSimulator, variant: 0 | 1, withCredentials: boolean)
     account: ACCOUNT_ID,
     source: 'auto',
     oemModel: '*',
-    dsns: '*',
+    dsns,
     properties: '*',
     dsnFilter: [],
     modelFilter: [],
@@ -596,7 +599,12 @@ async function main(): Promise<number> {
         `at most ${formatCount(options.maxInFlight)} events in flight${options.keepUserDir ? `; user dir ${red.userDir}` : ''}`,
     );
 
-    await red.deploy(soakFlow(sim, 0, true), 'full');
+    // Ayla refuses a subscription to every DSN of every model, so the node names the simulator's DSNs.
+    const deviceList = (await controlCall(sim, 'GET', '/sim/devices')) as { devices: Array<{ dsn: string; values: Record<string, unknown> }> };
+    const first = deviceList.devices[0];
+    if (!first) throw new Error('the simulator has no devices');
+    const dsns = deviceList.devices.map((device) => device.dsn).join(',');
+    await red.deploy(soakFlow(sim, dsns, 0, true), 'full');
         const tracker = new ResourceTracker(options.traceResources);
     const ctx: SoakContext = {
       sim,
@@ -606,9 +614,6 @@ async function main(): Promise<number> {
       subscriptionId: await waitForConnectedSubscription({ sim }),
       untracked: (start) => tracker.untracked(start),
     };
-    const deviceList = (await controlCall(sim, 'GET', '/sim/devices')) as { devices: Array<{ dsn: string; values: Record<string, unknown> }> };
-    const first = deviceList.devices[0];
-    if (!first) throw new Error('the simulator has no devices');
     const topUp = { dsn: first.dsn, property: Object.keys(first.values)[0] };
     const heapStart = heapUsedMb(true);
 
@@ -693,11 +698,11 @@ async function main(): Promise<number> {
     for (let index = 0; index < options.redeploys && Date.now() < deadline; index++) {
       const deployStartedAt = Date.now();
       if (index % 2 === 0) {
-        await red.deploy(soakFlow(sim, variant, false), 'full');
+        await red.deploy(soakFlow(sim, dsns, variant, false), 'full');
         fullDeploys++;
       } else {
         variant = variant === 0 ? 1 : 0;
-        await red.deploy(soakFlow(sim, variant, false), 'nodes');
+        await red.deploy(soakFlow(sim, dsns, variant, false), 'nodes');
         modifiedDeploys++;
       }
       deployMs += Date.now() - deployStartedAt;

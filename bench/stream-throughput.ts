@@ -2,7 +2,7 @@
  * End-to-end stream benchmark over loopback: simulator → WebSocket → StreamClient (parse and
  * validate every frame) → an 'event' listener that checks seq order.
  *
- * Run: `node --expose-gc -r ts-node/register/transpile-only bench/stream-throughput.ts [--events N]`
+ * Run: `node --expose-gc -r ./bench/register.js bench/stream-throughput.ts [--events N]`
  *
  * - replay: N datapoint events are put into a subscription's retention buffer first (through
  *   `/sim/generate`, topped up exactly with `/sim/events`), then a StreamClient connects with
@@ -37,7 +37,7 @@ const SETTLE_MS = 300;
 /** The StreamClient handshake must be done within this (ms). */
 const OPEN_TIMEOUT_MS = 15_000;
 
-const HELP = `Usage: node --expose-gc -r ts-node/register/transpile-only bench/stream-throughput.ts [options]
+const HELP = `Usage: node --expose-gc -r ./bench/register.js bench/stream-throughput.ts [options]
 
   --events <n>       datapoint events per mode (default ${DEFAULT_EVENTS})
   --mode <m>         replay, live or both (default both)

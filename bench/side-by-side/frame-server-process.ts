@@ -32,7 +32,7 @@ export interface FrameServer {
 /** Starts the frame server in a child process, with frames `0 … maxFrames - 1` built in advance. */
 export async function startFrameServer(maxFrames: number): Promise<FrameServer> {
   const child = fork(join(__dirname, 'frame-server.ts'), [String(maxFrames)], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    execArgv: ['-r', join(__dirname, '..', 'register.js')],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
