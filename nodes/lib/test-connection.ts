@@ -56,8 +56,11 @@ export interface TestConnectionContext {
   timeoutMs?: number;
 }
 
-/** Why a request got no answer, in one word a user can act on. */
-function networkReason(error: AylaApiError): 'timeout' | 'dns' | 'refused' | 'tls' | 'other' {
+/**
+ * Why a request got no answer, in one word a user can act on: the suffix of the
+ * `TEST_UNREACHABLE_*` code Test connection answers with.
+ */
+export function unreachableReasonOf(error: AylaApiError): 'timeout' | 'dns' | 'refused' | 'tls' | 'other' {
   if (error.code === 'TIMEOUT') return 'timeout';
   const code = systemCodeOf(error.cause) ?? '';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
@@ -98,7 +101,7 @@ export async function testConnection(body: Record<string, unknown>, stored: Stor
     if (!(error instanceof AylaApiError)) return fail('UNKNOWN');
     if (error.code === 'SIGN_IN_THROTTLED') return fail(error.code, { minutes: Math.max(1, Math.ceil((error.retryAfterMs ?? 60_000) / 60_000)) });
     if (error.code === 'NETWORK_ERROR' || error.code === 'TIMEOUT') {
-      return fail(`TEST_UNREACHABLE_${networkReason(error).toUpperCase()}`, { host: new URL(userUrl).host });
+      return fail(`TEST_UNREACHABLE_${unreachableReasonOf(error).toUpperCase()}`, { host: new URL(userUrl).host });
     }
     return fail(error.code);
   }

@@ -42,4 +42,15 @@ describe('editor catalog and help', () => {
     assert.ok(!/npm (run|start)/.test(HELP), 'npm run / npm start only work in a clone of the repository');
     assert.ok(!/npm (run|start)/.test(JSON.stringify(catalog)));
   });
+
+  it('every example that mentions the simulator names npx ayla-dss-sim, never an npm script of the source tree', () => {
+    const examplesDir = path.resolve(__dirname, '..', '..', 'examples');
+    const files = fs.readdirSync(examplesDir).filter((name) => name.endsWith('.json'));
+    assert.ok(files.length >= 10, 'the examples are there');
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(examplesDir, file), 'utf8');
+      assert.ok(!/npm (run|start)/.test(text), `${file}: npm run / npm start only work in a clone of the repository`);
+      if (/simulator/i.test(text)) assert.ok(text.includes('npx ayla-dss-sim'), `${file} says how to start the simulator`);
+    }
+  });
 });

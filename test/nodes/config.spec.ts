@@ -68,6 +68,17 @@ describe('ayla-dss nodes: configuration errors and credentials', function () {
     assert.equal((await simState(sim())).sockets, 0);
   });
 
+  it('a regex that could block the event loop: UNSAFE_REGEX with a red status, nothing connects', async () => {
+    const { error, statuses } = await firstError([
+      accountNode(sim()),
+      inNode('datapoint', 'n1', { oemModel: 'thermo-t100', propertyFilter: [{ mode: 'regex', pattern: '^([a-z_]+)*$' }] }),
+      helperNode(),
+    ]);
+    assert.equal(error, 'ayla-dss-account.errors.UNSAFE_REGEX');
+    await waitFor('the configuration-error status', () => statuses().some((s) => s.fill === 'red'));
+    assert.equal((await simState(sim())).sockets, 0);
+  });
+
   it('wrong credentials: BAD_CREDENTIALS with an "authentication failed" status; the password appears nowhere', async () => {
     const wrong = { ...sim().account, password: 'wrong-password-123' };
     const { error, statuses, errors } = await firstError([accountNode(sim()), inNode('connectivity', 'n1', { dsns: THERMOSTAT }), helperNode()], {

@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import WebSocket from 'ws';
+import catalog from '../../locales/en-US/ayla-dss.json';
 import { POSITION_FILE_NAME } from '../../nodes/lib/hub/position-files';
 import { encodeFrame } from '../../nodes/lib/frames';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
@@ -95,6 +96,33 @@ describe('hardening: defects found by attacking the package', function () {
     );
   });
 
+  it('length prefixes that disagree with the frames: every event arrives, and the node warns once', async () => {
+    const { received, warnings } = await loadThermo();
+    await report(20);
+    await waitFor('the first event', () => received.length === 1);
+    const key = (await simState(sim)).subscriptions[0].stream_key;
+    // The simulator's next seqs are 1 and 2; these frames carry them, behind prefixes that lie.
+    const frames = [1, 2].map((seq, index) => {
+      const json = JSON.stringify({ ...datapointFull(THERMOSTAT, 30 + index), seq: String(seq) });
+      return `${index === 0 ? 7 : Buffer.byteLength(json) + 10}|${json}`;
+    });
+    for (const frame of frames) await simPost(sim, '/sim/frames', { frame, streamKey: key });
+    await waitFor('both events behind the wrong prefixes', () => received.length === 3);
+    assert.deepEqual(
+      received.map((m) => [m.payload, (m.ayla as { seq: number }).seq]),
+      [
+        [20, 0],
+        [30, 1],
+        [31, 2],
+      ],
+    );
+    assert.deepEqual(
+      warnings.map((w) => w.text).filter((text) => text.includes('LEN_PREFIX')),
+      [`${ERRORS}LEN_PREFIX_MISMATCH`],
+      'one warning for the stream, not one per frame',
+    );
+  });
+
   it('two account nodes with the same credentials share one subscription and one socket: no fight', async () => {
     const second = { ...accountNode(sim), id: 'account2', name: 'same credentials' };
     await helper.load(
@@ -172,7 +200,12 @@ describe('hardening: defects found by attacking the package', function () {
     });
     const body = () => ({ id: ACCOUNT_ID, region: 'custom', streamUrl: sim.streamUrl, apiUrl: sim.apiUrl, userUrl: sim.userUrl });
     const post = async (payload: Record<string, unknown>) =>
-      (await helper.request().post('/ayla-dss/test-connection').send(payload)).body as { ok: boolean; code?: string; message?: string };
+      (await helper.request().post('/ayla-dss/test-connection').send(payload)).body as {
+        ok: boolean;
+        code?: string;
+        message?: string;
+        params?: Record<string, unknown>;
+      };
 
     it('six wrong clicks reach the user service three times and never lock the account; the answer says when to try again', async () => {
       const answers = [];
@@ -182,10 +215,24 @@ describe('hardening: defects found by attacking the package', function () {
         ['BAD_CREDENTIALS', 'BAD_CREDENTIALS', 'BAD_CREDENTIALS', 'SIGN_IN_THROTTLED', 'SIGN_IN_THROTTLED', 'SIGN_IN_THROTTLED'],
       );
       assert.equal(answers[5].message, `${ERRORS}SIGN_IN_THROTTLED`);
+      // The dialog words the answer from its own catalog with these parameters: "next try in 30 min".
+      assert.deepEqual(answers[3].params, { minutes: 30 });
+      assert.match(catalog['ayla-dss-account'].errors.SIGN_IN_THROTTLED, /next try in __minutes__ min/);
       assert.equal(simLog.filter((line) => line.includes('locked')).length, 0, simLog.join('\n'));
       // A deployed flow with the (correct) password draws from the same budget.
       const throttled = await post({ ...body(), credentials: { ...sim.account } });
       assert.equal(throttled.code, 'SIGN_IN_THROTTLED');
+    });
+
+    it('a cloud and a mobile account with the same e-mail share one sign-in budget', async () => {
+      const answers = [];
+      for (const clientType of ['cloud', 'cloud', 'mobile', 'mobile']) {
+        answers.push(await post({ ...body(), clientType, credentials: { ...sim.account, password: `wrong-${clientType}-${answers.length}` } }));
+      }
+      assert.deepEqual(
+        answers.map((a) => a.code),
+        ['BAD_CREDENTIALS', 'BAD_CREDENTIALS', 'BAD_CREDENTIALS', 'SIGN_IN_THROTTLED'],
+      );
     });
 
     it('an empty e-mail means empty, not the stored one', async () => {

@@ -271,6 +271,37 @@ describe('StreamClient delivery', () => {
     });
   });
 
+  describe('length prefixes are advisory (docs/protocol.md §5.2)', () => {
+    it('events whose LEN disagrees are delivered, each counted, each with a notice naming the declared text and the byte count', async () => {
+      const client = bench.client();
+      const events = record<StreamEventInfo>(client, 'event');
+      const invalid = record<FrameError>(client, 'invalid');
+      const notices = record<StreamNotice>(client, 'notice');
+      client.start();
+      const connection = await bench.server.nextConnection();
+      const json = (seq: number) => JSON.stringify(datapointEvent(seq));
+      connection.send(datapointFrame(1));
+      connection.send(`7|${json(2)}`);
+      connection.send(`${Buffer.byteLength(json(3)) + 1}|${json(3)}`);
+      connection.send(`abc|${json(4)}`);
+      connection.send(datapointFrame(5));
+      await nextEvent(client, 'event', (info: StreamEventInfo) => info.seq === 5);
+      assert.deepEqual(
+        events.map((info) => info.seq),
+        [1, 2, 3, 4, 5],
+        'every event is delivered whatever its prefix says',
+      );
+      assert.deepEqual(invalid, []);
+      assert.deepEqual(notices, [
+        { code: 'LEN_PREFIX_MISMATCH', declared: '7', bytes: Buffer.byteLength(json(2)) },
+        { code: 'LEN_PREFIX_MISMATCH', declared: String(Buffer.byteLength(json(3)) + 1), bytes: Buffer.byteLength(json(3)) },
+        { code: 'LEN_PREFIX_MISMATCH', declared: 'abc', bytes: Buffer.byteLength(json(4)) },
+      ]);
+      assert.equal(client.stats.lengthMismatches, 3);
+      assert.equal(client.stats.events, 5);
+    });
+  });
+
   describe('invalid UTF-8 (docs/protocol.md §9)', () => {
     /** A datapoint frame whose string value holds a lone 0xFF byte. */
     function badUtf8Frame(seq: number): Buffer {

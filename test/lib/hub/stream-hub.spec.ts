@@ -163,6 +163,26 @@ describe('StreamHub', () => {
     assert.deepEqual(summary?.params, { count: 300 - MAX_PROBLEMS_PER_WINDOW, kind: 'gap' });
   });
 
+  it('warns once per stream about length prefixes that disagree, with the first one\'s two numbers, to every listener', async () => {
+    const { hub, clients } = hubWithFakes();
+    const first = new RecordingListener();
+    const second = new RecordingListener();
+    hub.register(autoRequest('A'), first);
+    hub.register(autoRequest('A'), second);
+    await flush();
+    for (let i = 0; i < 50; i++) clients[0].emit('notice', { code: 'LEN_PREFIX_MISMATCH', declared: String(400 + i), bytes: 480 });
+    clients[0].emit('notice', { code: 'SEQ_JUMP', expected: 2, received: 999999999999999 });
+    for (const listener of [first, second]) {
+      assert.deepEqual(
+        listener.problems.map((p) => [p.code, p.level, p.params]),
+        [
+          ['LEN_PREFIX_MISMATCH', 'warn', { declared: '400', bytes: 480 }],
+          ['SEQ_JUMP', 'warn', { expected: 2, received: 999999999999999 }],
+        ],
+      );
+    }
+  });
+
   it('reports a connection failure once until a connect succeeds, and REPLACED as a warning with its status', async () => {
     const { hub, clients } = hubWithFakes();
     const listener = new RecordingListener();
