@@ -28,6 +28,8 @@ export interface EditorBrowser {
   page: Page;
   /** Uncaught page errors seen so far (messages only). */
   pageErrors: string[];
+  /** The page's console warnings and errors so far, the last 50 (printed when a test fails). */
+  consoleProblems: string[];
   close(): Promise<void>;
 }
 
@@ -67,10 +69,17 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Edito
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  const consoleProblems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'warning' && message.type() !== 'error') return;
+    consoleProblems.push(`${message.type()}: ${message.text()}`);
+    if (consoleProblems.length > 50) consoleProblems.shift();
+  });
   let closed = false;
   return {
     page,
     pageErrors,
+    consoleProblems,
     async close() {
       if (closed) return;
       closed = true;
