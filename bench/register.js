@@ -5,8 +5,10 @@
  * Why not ts-node, which the tests use: ts-node loads Node's `repl` module, and `repl` loads
  * `domain`, which replaces `EventEmitter.prototype.emit` for the whole process with a wrapper.
  * Every `emit` in a benchmark (ws, sockets, Node-RED) then pays for a domain check that no
- * Node-RED installation pays, so the harness would be measuring itself. This hook keeps
- * `EventEmitter.prototype.emit` untouched; `bench/side-by-side.ts` checks that it is.
+ * Node-RED installation pays, so the harness would be measuring itself (and ts-node keeps the
+ * TypeScript compiler in the measured heap). This hook keeps `EventEmitter.prototype.emit`
+ * untouched; `environmentLine` in bench/report.ts, every benchmark's first line, says so when
+ * `domain` is loaded after all.
  */
 'use strict';
 

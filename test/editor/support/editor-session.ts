@@ -79,9 +79,10 @@ export async function closeDialogs(page: Page): Promise<void> {
 
 /**
  * Clicks a dialog button and waits until that dialog has gone. On a heavily loaded machine a
- * click on Done was once seen to leave the tray open with no error on the page (CI runs two
- * browsers at once); a second click then closes it, and is said on stderr so a pattern would
- * show. A dialog that a second click does not close fails the test.
+ * click on Done was once seen to leave the tray open for 15 s with no uncaught error (test:alone
+ * runs two browsers at once, and a stray busy loop held a core); a second click then closes it,
+ * and is said on stderr, with the page's warnings printed if the test fails, so that a pattern
+ * would show. A dialog that a second click does not close fails the test.
  */
 export async function closeDialog(page: Page, buttonId: string): Promise<void> {
   const button = page.locator(`#${buttonId}`);
