@@ -34,6 +34,7 @@ import { startFrameServer, type FrameServer } from './side-by-side/frame-server-
 import { DSN_COUNT, dsnIndexOf, dsnOf } from './side-by-side/frame-corpus';
 import { aylaFlow, emptyFlow } from './side-by-side/flows';
 import { SinkRecorder, SinkRegistryImpl, type SinkSummary } from './side-by-side/sink-recorder';
+import { printFooter } from './side-by-side/summary';
 
 /** The frames cycle over the 48 devices, five frames each. */
 const FRAMES_PER_CYCLE = DSN_COUNT * 5;
@@ -247,13 +248,7 @@ function printSummary(scenarios: Scenario[], results: RoundResult[], problems: s
   out('µs/dropped = what an event outside the share still costs (read, parse, validate, normalise, hash), from');
   out('  C_share = s × C_off + (1 − s) × C_dropped with s = messages / frames;');
   out('n × CPU = n instances, each keeping one share of the same stream, against one instance keeping it all.');
-  if (problems.length > 0) {
-    out('');
-    out(`warnings and errors logged by Node-RED (${problems.length}, first 5):`);
-    for (const problem of problems.slice(0, 5)) out(`  ${problem}`);
-  }
-  out('');
-  out(`result: ${failed ? 'FAIL (deliveries not exact)' : 'PASS (every sink got every seq it should, once, in order)'}`);
+  printFooter(problems, failed);
   return failed;
 }
 

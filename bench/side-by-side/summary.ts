@@ -114,6 +114,16 @@ export function printSummary(specs: ScenarioSpec[], results: RoundResult[], prob
     const growth = Math.max(...slow.map((r) => r.slowPhase?.rssGrowthMb ?? Number.NaN));
     line('slow flow: largest RSS growth while slow, MB', growth, '< 100', growth < 100);
   }
+  printFooter(problems, failed);
+  return failed;
+}
+
+/**
+ * The last lines of a delivery benchmark (side-by-side, partition): the first of the warnings and
+ * errors Node-RED logged, then `result: PASS|FAIL`.
+ */
+export function printFooter(problems: string[], failed: boolean): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
   if (problems.length > 0) {
     out('');
     out(`warnings and errors logged by Node-RED (${problems.length}, first 5):`);
@@ -121,5 +131,4 @@ export function printSummary(specs: ScenarioSpec[], results: RoundResult[], prob
   }
   out('');
   out(`result: ${failed ? 'FAIL (deliveries not exact)' : 'PASS (every sink got every seq it should, once, in order)'}`);
-  return failed;
 }

@@ -15,7 +15,7 @@ import { strict as assert } from 'node:assert';
 import { partitionOf } from '../../nodes/lib/partition';
 import { FLEET_MODELS, startSimulator, type RunningSimulator } from '../../simulator/index';
 import { simPost, simState, waitFor, type SimState } from '../nodes/support/flow-kit';
-import { startInstance, type InNodeOptions, type InstanceState, type RunningInstance } from './support/instance-node-red';
+import { startInstance, tearDown, type InNodeOptions, type InstanceState, type RunningInstance } from './support/instance-node-red';
 
 /** Waits on child processes: their start is bounded by the helper (30 s), deliveries take milliseconds. */
 const WAIT_MS = 15_000;
@@ -74,12 +74,7 @@ describe('two Node-RED instances splitting a fleet', function () {
     assert.equal(fleet.length, FLEET_DEVICES, 'the generated fleet');
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      for (const instance of instances) process.stderr.write(`--- instance ${instance.name} log:\n${instance.log().slice(-4000)}\n`);
-      process.stderr.write(`--- simulator log:\n${simLog.slice(-40).join('\n')}\n`);
-    }
-    await Promise.all(instances.map((instance) => instance.dispose()));
-    await sim.close();
+    await tearDown(this.currentTest?.state === 'failed', instances, sim, simLog);
   });
 
   async function start(name: string, instanceLabel: string, inNode: InNodeOptions): Promise<RunningInstance> {

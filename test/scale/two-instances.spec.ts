@@ -12,7 +12,7 @@
 import { strict as assert } from 'node:assert';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
 import { datapointEvent, simPost, simState, THERMOSTAT, waitFor, type SimState } from '../nodes/support/flow-kit';
-import { IN_NODE_NAME, startInstance, type InstanceState, type RunningInstance } from './support/instance-node-red';
+import { IN_NODE_NAME, startInstance, tearDown, type InstanceState, type RunningInstance } from './support/instance-node-red';
 
 /** Waits on child processes: their start is bounded by the helper (30 s), deliveries take milliseconds. */
 const WAIT_MS = 15_000;
@@ -42,12 +42,7 @@ describe('two Node-RED instances with the same flow', function () {
     sim = await startSimulator({ rate: 0, seed: 11, ackDelayMs: 20, log: (line) => simLog.push(line) });
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      for (const instance of instances) process.stderr.write(`--- instance ${instance.name} log:\n${instance.log().slice(-4000)}\n`);
-      process.stderr.write(`--- simulator log:\n${simLog.slice(-40).join('\n')}\n`);
-    }
-    await Promise.all(instances.map((instance) => instance.dispose()));
-    await sim.close();
+    await tearDown(this.currentTest?.state === 'failed', instances, sim, simLog);
   });
 
   async function start(name: string, instanceLabel: string | null): Promise<RunningInstance> {

@@ -55,6 +55,19 @@ export interface RunningInstance {
   dispose(): Promise<void>;
 }
 
+/**
+ * Ends a test of instances: after a failure, prints each instance's console output and the
+ * simulator's last log lines (what explains it); then stops every instance and the simulator.
+ */
+export async function tearDown(failed: boolean, instances: RunningInstance[], sim: RunningSimulator, simLog: string[]): Promise<void> {
+  if (failed) {
+    for (const instance of instances) process.stderr.write(`--- instance ${instance.name} log:\n${instance.log().slice(-4000)}\n`);
+    process.stderr.write(`--- simulator log:\n${simLog.slice(-40).join('\n')}\n`);
+  }
+  await Promise.all(instances.map((instance) => instance.dispose()));
+  await sim.close();
+}
+
 /** Options of {@link startInstance}. */
 export interface InstanceOptions {
   /** For messages: `A`, `B`. */
